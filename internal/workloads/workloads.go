@@ -1,0 +1,48 @@
+// Package workloads names the Kubernetes identities blueprint creates: the
+// namespaces and service accounts that the IRSA roles (CDK) trust and that
+// the charts create. Both sides read these, so they cannot drift apart.
+package workloads
+
+// Namespaces owned by the blueprint.
+const (
+	NamespaceSpark   = "spark"
+	NamespaceJupyter = "jupyter"
+	NamespaceArgo    = "argo"
+	NamespaceSystem  = "kube-system"
+	// NamespaceCloudWatch is where the amazon-cloudwatch-observability add-on runs.
+	NamespaceCloudWatch = "amazon-cloudwatch"
+)
+
+// ServiceAccount is one IRSA-bound Kubernetes service account.
+type ServiceAccount struct {
+	Namespace string
+	Name      string
+}
+
+// Subject is the OIDC token subject the IAM trust policy matches.
+func (s ServiceAccount) Subject() string {
+	return "system:serviceaccount:" + s.Namespace + ":" + s.Name
+}
+
+// The service accounts that get an IAM role.
+var (
+	// ArcJob runs Argo workflow pods and the Spark driver/executors of ETL jobs.
+	ArcJob = ServiceAccount{NamespaceSpark, "arcjob"}
+	// Notebook is the identity of JupyterHub single-user (Arc kernel) pods.
+	Notebook = ServiceAccount{NamespaceJupyter, "notebook"}
+	// ArgoServer reads archived workflow logs and artifacts from the logs bucket.
+	ArgoServer = ServiceAccount{NamespaceArgo, "argo-server"}
+	// ClusterAutoscaler scales the managed node groups.
+	ClusterAutoscaler = ServiceAccount{NamespaceSystem, "cluster-autoscaler"}
+	// EBSCSIController is the EBS CSI add-on's controller (persistent notebook homes).
+	EBSCSIController = ServiceAccount{NamespaceSystem, "ebs-csi-controller-sa"}
+	// CloudWatchAgent is the amazon-cloudwatch-observability add-on (Container Insights).
+	CloudWatchAgent = ServiceAccount{NamespaceCloudWatch, "cloudwatch-agent"}
+)
+
+// Node labels that place pods on the two node groups.
+const (
+	LifecycleLabel    = "lifecycle"
+	LifecycleOnDemand = "OnDemand"
+	LifecycleSpot     = "Ec2Spot"
+)

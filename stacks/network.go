@@ -1,0 +1,28 @@
+package stacks
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/constructs-go/constructs/v10"
+
+	"github.com/sqletl/blueprint/constructs/network"
+	"github.com/sqletl/blueprint/internal/config"
+)
+
+// NetworkStack holds the VPC.
+type NetworkStack struct {
+	Stack   awscdk.Stack
+	Network *network.Network
+}
+
+func newNetworkStack(scope constructs.Construct, id string, props *awscdk.StackProps, cfg *config.Config) *NetworkStack {
+	stack := awscdk.NewStack(scope, &id, props)
+	n := network.New(stack, "Network", network.Props{
+		Cidr:               cfg.Network.VpcCidr,
+		AvailabilityZones:  cfg.Network.AvailabilityZones,
+		NatGateways:        cfg.Network.NatGateways,
+		InterfaceEndpoints: cfg.Network.InterfaceEndpoints,
+		ClusterName:        cfg.Name,
+	})
+	output(stack, OutputVpcID, n.Vpc.VpcId(), "VPC of the cluster")
+	return &NetworkStack{Stack: stack, Network: n}
+}

@@ -1,0 +1,87 @@
+// Package stacks composes blueprint's constructs into CloudFormation stacks.
+// Build is the one place the app is assembled, used by cdk.json's program
+// and by the CLI alike. Stacks only compose; constructs/ holds the logic.
+//
+// Stacks and what they hold:
+//
+//	<name>-network    VPC, subnets, NAT, endpoints, flow logs
+//	<name>-data       KMS key, data lake + access-log buckets, Glue database
+//	                  (stateful: termination protection, everything retained)
+//	<name>-analytics  job code and logs buckets, Athena workgroup, login secret
+//	<name>-cluster    EKS, node groups, add-ons, OIDC provider, IRSA roles
+//
+// network and data have no dependencies and deploy in parallel; analytics
+// needs data; cluster needs all three.
+package stacks
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/sqletl/blueprint/constructs/nag"
+	"github.com/sqletl/blueprint/internal/config"
+)
+
+// DeploymentTag is set on every resource; `down` scopes its clean-up of
+// in-cluster load balancers to resources carrying it.
+const DeploymentTag = "blueprint:deployment"
+
+// Platform is the assembled app.
+type Platform struct {
+	Network   *NetworkStack
+	Data      *DataStack
+	Analytics *AnalyticsStack
+	Cluster   *ClusterStack
+}
+
+// Stacks returns the stacks in deployment order.
+func (p *Platform) Stacks() []awscdk.Stack {
+	return []awscdk.Stack{p.Network.Stack, p.Data.Stack, p.Analytics.Stack, p.Cluster.Stack}
+}
+
+// StackNames returns the CloudFormation stack names for cfg, in deployment order.
+func StackNames(cfg *config.Config) []string {
+	return []string{cfg.Name + "-network", cfg.Name + "-data", cfg.Name + "-analytics", cfg.Name + "-cluster"}
+}
+
+// Build adds the platform's stacks to app for a validated cfg.
+func Build(app awscdk.App, cfg *config.Config) *Platform {
+	env := &awscdk.Environment{Region: jsii.String(cfg.Region)}
+	if cfg.Account != "" {
+		env.Account = jsii.String(cfg.Account)
+		// An account-bound stack would look its zones up (a network call
+		// at synth time). The zones are explicit in the config, so they are
+		// provided as the lookup's answer instead.
+		app.Node().SetContext(jsii.String("availability-zones:account="+cfg.Account+":region="+cfg.Region),
+			jsii.Strings(cfg.Network.AvailabilityZones...))
+	}
+	names := StackNames(cfg)
+	stackProps := func(name, description string) *awscdk.StackProps {
+		return &awscdk.StackProps{
+			StackName:   jsii.String(name),
+			Env:         env,
+			Description: jsii.String(description),
+		}
+	}
+
+	p := &Platform{}
+	p.Network = newNetworkStack(app, "Network", stackProps(names[0], "blueprint network: VPC, subnets, NAT, endpoints"), cfg)
+	p.Data = newDataStack(app, "Data", stackProps(names[1], "blueprint data (retained): KMS key, data lake, Glue database"), cfg)
+	p.Analytics = newAnalyticsStack(app, "Analytics", stackProps(names[2], "blueprint analytics: code and logs buckets, Athena workgroup, login"), cfg, p.Data)
+	p.Cluster = newClusterStack(app, "Cluster", stackProps(names[3], "blueprint EKS cluster, node groups, add-ons, IRSA roles"), cfg, p.Network, p.Data, p.Analytics)
+
+	awscdk.Tags_Of(app).Add(jsii.String(DeploymentTag), jsii.String(cfg.Name), nil)
+	for _, k := range sortedKeys(cfg.Tags) {
+		awscdk.Tags_Of(app).Add(jsii.String(k), jsii.String(cfg.Tags[k]), nil)
+	}
+	nag.Apply(app)
+	return p
+}
+
+func output(scope constructs.Construct, key string, value *string, description string) {
+	awscdk.NewCfnOutput(scope, jsii.String(key), &awscdk.CfnOutputProps{
+		Value:       value,
+		Description: jsii.String(description),
+	})
+}
