@@ -119,7 +119,7 @@ func New(scope constructs.Construct, id string, props Props) *Cluster {
 		},
 		UpgradePolicy: &awseks.CfnCluster_UpgradePolicyProperty{SupportType: jsii.String("STANDARD")},
 	})
-	cluster.Node().AddDependency(logGroup, role)
+	cluster.Node().AddDependency(logGroup)
 
 	out := &Cluster{
 		Cluster:                cluster,

@@ -1,0 +1,188 @@
+package cluster_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/sqletl/blueprint/constructs/cluster"
+	"github.com/sqletl/blueprint/internal/cdktest"
+)
+
+func build(t *testing.T, mutate func(*cluster.Props)) (map[string]any, *cluster.Cluster) {
+	t.Helper()
+	stack := cdktest.Stack(t)
+	vpc := awsec2.NewVpc(stack, jsii.String("Vpc"), &awsec2.VpcProps{
+		AvailabilityZones: jsii.Strings("us-east-1a", "us-east-1b"), RestrictDefaultSecurityGroup: jsii.Bool(false),
+	})
+	p := cluster.Props{
+		Name: "etl", Version: "1.35", Subnets: *vpc.PrivateSubnets(), Key: awskms.NewKey(stack, jsii.String("Key"), nil),
+		PublicAccess: true, PublicAccessCidrs: []string{"203.0.113.0/24"},
+		LogTypes: []string{"api", "audit"},
+		OnDemand: cluster.NodeGroupProps{Enabled: true, InstanceTypes: []string{"m6i.xlarge"}, MinSize: 1, MaxSize: 3, Desired: 2, DiskSizeGiB: 100},
+		Spot:     cluster.NodeGroupProps{Enabled: true, InstanceTypes: []string{"r5.xlarge", "r6i.xlarge"}, MinSize: 0, MaxSize: 10, Desired: 0, DiskSizeGiB: 100},
+	}
+	if mutate != nil {
+		mutate(&p)
+	}
+	c := cluster.New(stack, "Eks", p)
+	_, doc := cdktest.Template(t, stack)
+	return doc, c
+}
+
+func one(t *testing.T, doc map[string]any, typ string) map[string]any {
+	t.Helper()
+	rs := cdktest.Resources(doc, typ)
+	if len(rs) != 1 {
+		t.Fatalf("%s count = %d, want 1", typ, len(rs))
+	}
+	for _, r := range rs {
+		return cdktest.Props(r)
+	}
+	return nil
+}
+
+func js(v any) string { b, _ := json.Marshal(v); return string(b) }
+
+func TestControlPlane(t *testing.T) {
+	doc, _ := build(t, nil)
+	p := one(t, doc, "AWS::EKS::Cluster")
+	checks := map[string]string{
+		"version":            `"Version":"1.35"`,
+		"API auth mode":      `"AuthenticationMode":"API"`,
+		"creator is admin":   `"BootstrapClusterCreatorAdminPermissions":true`,
+		"private endpoint":   `"EndpointPrivateAccess":true`,
+		"public endpoint on": `"EndpointPublicAccess":true`,
+		"public CIDRs":       `"PublicAccessCidrs":["203.0.113.0/24"]`,
+		"secrets encryption": `"Resources":["secrets"]`,
+		"control-plane logs": `"EnabledTypes":[{"Type":"api"},{"Type":"audit"}]`,
+		"standard support":   `"SupportType":"STANDARD"`,
+	}
+	s := js(p)
+	for what, frag := range checks {
+		if !strings.Contains(s, frag) {
+			t.Errorf("%s: %s missing from %s", what, frag, s)
+		}
+	}
+	lg := one(t, doc, "AWS::Logs::LogGroup")
+	if lg["LogGroupName"] != "/aws/eks/etl/cluster" || lg["RetentionInDays"] != float64(30) {
+		t.Errorf("control-plane log group = %v", lg)
+	}
+	oidc := one(t, doc, "AWS::IAM::OIDCProvider")
+	if js(oidc["ClientIdList"]) != `["sts.amazonaws.com"]` || !strings.Contains(js(oidc["Url"]), "OpenIdConnectIssuerUrl") {
+		t.Errorf("OIDC provider = %v", oidc)
+	}
+}
+
+func TestPrivateOnlyEndpoint(t *testing.T) {
+	doc, _ := build(t, func(p *cluster.Props) { p.PublicAccess, p.PublicAccessCidrs = false, nil })
+	s := js(one(t, doc, "AWS::EKS::Cluster"))
+	if !strings.Contains(s, `"EndpointPublicAccess":false`) || strings.Contains(s, "PublicAccessCidrs") {
+		t.Errorf("private-only cluster: %s", s)
+	}
+}
+
+func TestNodeGroups(t *testing.T) {
+	tests := []struct {
+		name    string
+		spotOff bool
+		groups  int
+	}{{"on-demand and spot", false, 2}, {"spot disabled", true, 1}}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			doc, c := build(t, func(p *cluster.Props) { p.Spot.Enabled = !tc.spotOff })
+			groups := cdktest.Resources(doc, "AWS::EKS::Nodegroup")
+			if len(groups) != tc.groups || (c.Spot == nil) != tc.spotOff {
+				t.Fatalf("node groups = %d", len(groups))
+			}
+			byCapacity := map[string]map[string]any{}
+			for _, g := range groups {
+				p := cdktest.Props(g)
+				byCapacity[p["CapacityType"].(string)] = p
+			}
+			od := byCapacity["ON_DEMAND"]
+			if js(od["Labels"]) != `{"lifecycle":"OnDemand"}` || js(od["ScalingConfig"]) != `{"DesiredSize":2,"MaxSize":3,"MinSize":1}` || od["AmiType"] != "AL2023_x86_64_STANDARD" {
+				t.Errorf("on-demand group = %v", od)
+			}
+			if tc.spotOff {
+				return
+			}
+			spot := byCapacity["SPOT"]
+			tags := js(spot["Tags"])
+			if js(spot["Labels"]) != `{"lifecycle":"Ec2Spot"}` || js(spot["InstanceTypes"]) != `["r5.xlarge","r6i.xlarge"]` ||
+				!strings.Contains(tags, `"k8s.io/cluster-autoscaler/enabled":"true"`) ||
+				!strings.Contains(tags, `"k8s.io/cluster-autoscaler/etl":"owned"`) ||
+				!strings.Contains(tags, `"k8s.io/cluster-autoscaler/node-template/label/lifecycle":"Ec2Spot"`) {
+				t.Errorf("spot group = %v", spot)
+			}
+		})
+	}
+}
+
+func TestAddonsAndTheirRoles(t *testing.T) {
+	doc, _ := build(t, nil)
+	addons := cdktest.Resources(doc, "AWS::EKS::Addon")
+	want := map[string]bool{"vpc-cni": true, "kube-proxy": false, "coredns": false, "aws-ebs-csi-driver": true, "amazon-cloudwatch-observability": true}
+	if len(addons) != len(want) {
+		t.Fatalf("add-ons = %d, want %d", len(addons), len(want))
+	}
+	for _, a := range addons {
+		p := cdktest.Props(a)
+		name := p["AddonName"].(string)
+		hasRole, ok := want[name]
+		if !ok {
+			t.Errorf("unexpected add-on %s", name)
+		}
+		if (p["ServiceAccountRoleArn"] != nil) != hasRole {
+			t.Errorf("%s: ServiceAccountRoleArn = %v", name, p["ServiceAccountRoleArn"])
+		}
+		// Add-ons that run Deployments wait for nodes so they can become healthy.
+		if name == "coredns" && !strings.Contains(js(a["DependsOn"]), "OnDemandNodes") {
+			t.Errorf("coredns does not wait for the on-demand nodes: %v", a["DependsOn"])
+		}
+	}
+}
+
+func TestAccessEntries(t *testing.T) {
+	tests := []struct {
+		name, admin string
+		entries     int
+	}{{"deployer parameter only", "", 1}, {"admin role too", "arn:aws:iam::123456789012:role/platform-admin", 2}}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			doc, _ := build(t, func(p *cluster.Props) { p.AdminRoleArn = tc.admin })
+			entries := cdktest.Resources(doc, "AWS::EKS::AccessEntry")
+			if len(entries) != tc.entries {
+				t.Fatalf("access entries = %d, want %d", len(entries), tc.entries)
+			}
+			for id, e := range entries {
+				s := js(e)
+				if !strings.Contains(s, cluster.ClusterAdminPolicy) || !strings.Contains(s, `"Type":"cluster"`) {
+					t.Errorf("%s: %s", id, s)
+				}
+				if strings.Contains(id, "Deployer") && e["Condition"] == nil {
+					t.Errorf("deployer entry must be conditional on the parameter: %s", s)
+				}
+			}
+			params, _ := doc["Parameters"].(map[string]any)
+			if _, ok := params[cluster.DeployerParameter]; !ok {
+				t.Errorf("parameter %s missing: %v", cluster.DeployerParameter, params)
+			}
+		})
+	}
+}
+
+func TestAmiType(t *testing.T) {
+	for in, want := range map[string]string{
+		"m6i.xlarge": "AL2023_x86_64_STANDARD", "r5a.2xlarge": "AL2023_x86_64_STANDARD",
+		"m7g.xlarge": "AL2023_ARM_64_STANDARD", "r6gd.large": "AL2023_ARM_64_STANDARD", "c7gn.medium": "AL2023_ARM_64_STANDARD",
+	} {
+		if got := cluster.AmiType([]string{in}); got != want {
+			t.Errorf("AmiType(%s) = %s, want %s", in, got, want)
+		}
+	}
+}

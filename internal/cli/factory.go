@@ -1,0 +1,90 @@
+package cli
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/sqletl/blueprint/internal/config"
+	"github.com/sqletl/blueprint/internal/ui"
+)
+
+// Factory builds what commands depend on, lazily and once per invocation,
+// so that `--help`, `init` or `version` never read the config file or touch
+// AWS credentials.
+type Factory struct {
+	IOStreams *ui.IOStreams
+	// Globals are the root's persistent flags. Cobra fills them while parsing,
+	// before any RunE runs; read them only from RunE.
+	Globals *GlobalOptions
+	// Config reads --config, applies --region, fills defaults and validates.
+	// Its result is memoised.
+	Config func() (*config.Config, error)
+	// An AWS config provider (aws.Config from --profile and --region) goes
+	// here when the first command needs one.
+}
+
+// GlobalOptions are the flags every command accepts.
+type GlobalOptions struct {
+	ConfigPath string
+	// ConfigExplicit is set when --config was given: only then is a missing
+	// file an error.
+	ConfigExplicit bool
+	Region         string
+	Profile        string
+	Output         OutputFormat
+	Yes            bool
+	Verbose        bool
+	NoColor        bool
+}
+
+// NewFactory returns a Factory whose providers do nothing until called.
+func NewFactory(ios *ui.IOStreams) *Factory {
+	f := &Factory{
+		IOStreams: ios,
+		Globals:   &GlobalOptions{ConfigPath: config.DefaultFile, Output: OutputText},
+	}
+	f.Config = sync.OnceValues(func() (*config.Config, error) {
+		g := f.Globals
+		return config.Load(g.ConfigPath, g.ConfigExplicit, config.WithRegion(g.Region))
+	})
+	return f
+}
+
+// OutputFormat is the --output flag: how results are written to stdout.
+type OutputFormat string
+
+const (
+	OutputText OutputFormat = "text"
+	OutputJSON OutputFormat = "json"
+)
+
+// String, Set and Type make OutputFormat a pflag.Value, so a bad value is
+// rejected while parsing, naming the flag.
+func (o *OutputFormat) String() string { return string(*o) }
+
+func (o *OutputFormat) Set(s string) error {
+	switch OutputFormat(s) {
+	case OutputText, OutputJSON:
+		*o = OutputFormat(s)
+		return nil
+	}
+	return fmt.Errorf("must be %q or %q", OutputText, OutputJSON)
+}
+
+func (o *OutputFormat) Type() string { return "format" }
+
+// configPathValue is the --config flag: a path that remembers whether it
+// was given.
+type configPathValue struct{ g *GlobalOptions }
+
+func (v configPathValue) String() string { return v.g.ConfigPath }
+
+func (v configPathValue) Set(s string) error {
+	if s == "" {
+		return fmt.Errorf("must not be empty")
+	}
+	v.g.ConfigPath, v.g.ConfigExplicit = s, true
+	return nil
+}
+
+func (v configPathValue) Type() string { return "path" }
