@@ -16,8 +16,11 @@ type NetworkStack struct {
 
 func newNetworkStack(scope constructs.Construct, id string, props *awscdk.StackProps, cfg *config.Config) *NetworkStack {
 	stack := awscdk.NewStack(scope, &id, props)
+	public, private := cfg.Network.SubnetMasks()
 	n := network.New(stack, "Network", network.Props{
 		Cidr:               cfg.Network.VpcCidr,
+		PublicSubnetMask:   public,
+		PrivateSubnetMask:  private,
 		AvailabilityZones:  cfg.Network.AvailabilityZones,
 		NatGateways:        cfg.Network.NatGateways,
 		InterfaceEndpoints: cfg.Network.InterfaceEndpoints,

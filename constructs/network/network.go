@@ -4,7 +4,6 @@
 package network
 
 import (
-	"net/netip"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -22,8 +21,8 @@ type Props struct {
 	AvailabilityZones []string
 	// NatGateways: 1 by default.
 	NatGateways int
-	// PublicSubnetMask and PrivateSubnetMask are the subnets' prefix lengths.
-	// Default: from SubnetMasks(Cidr, len(AvailabilityZones)).
+	// PublicSubnetMask and PrivateSubnetMask are the subnets' prefix
+	// lengths. Required (config.Network.SubnetMasks picks them).
 	PublicSubnetMask, PrivateSubnetMask int
 	// InterfaceEndpoints by service short name ("sts", "ecr.api", ...).
 	InterfaceEndpoints []string
@@ -41,26 +40,9 @@ type Network struct {
 	PublicSubnets  []awsec2.ISubnet
 }
 
-// SubnetMasks picks subnet sizes that fit azCount public and private subnets
-// in a VPC of prefix vpcBits, giving most addresses to the private subnets
-// (each pod takes a VPC address with the VPC CNI).
-func SubnetMasks(vpcBits, azCount int) (public, private int) {
-	if azCount <= 3 {
-		return vpcBits + 4, vpcBits + 2
-	}
-	return vpcBits + 5, vpcBits + 3
-}
-
 func (p *Props) setDefaults() {
 	if p.NatGateways == 0 {
 		p.NatGateways = 1
-	}
-	if p.PublicSubnetMask == 0 || p.PrivateSubnetMask == 0 {
-		bits := 16
-		if prefix, err := netip.ParsePrefix(p.Cidr); err == nil {
-			bits = prefix.Bits()
-		}
-		p.PublicSubnetMask, p.PrivateSubnetMask = SubnetMasks(bits, len(p.AvailabilityZones))
 	}
 	if p.FlowLogRetention == "" {
 		p.FlowLogRetention = awslogs.RetentionDays_ONE_MONTH

@@ -18,8 +18,8 @@ func TestNetwork(t *testing.T) {
 		props                 network.Props
 		subnets, nats, endpts int
 	}{
-		{"two zones one NAT", network.Props{Cidr: "10.0.0.0/16", AvailabilityZones: []string{"us-east-1a", "us-east-1b"}, NatGateways: 1, InterfaceEndpoints: []string{"sts", "ecr.api"}, ClusterName: "etl"}, 4, 1, 2},
-		{"three zones NAT per zone", network.Props{Cidr: "10.20.0.0/20", AvailabilityZones: []string{"us-east-1a", "us-east-1b", "us-east-1c"}, NatGateways: 3}, 6, 3, 0},
+		{"two zones one NAT", network.Props{Cidr: "10.0.0.0/16", PublicSubnetMask: 20, PrivateSubnetMask: 18, AvailabilityZones: []string{"us-east-1a", "us-east-1b"}, NatGateways: 1, InterfaceEndpoints: []string{"sts", "ecr.api"}, ClusterName: "etl"}, 4, 1, 2},
+		{"three zones NAT per zone", network.Props{Cidr: "10.20.0.0/20", PublicSubnetMask: 24, PrivateSubnetMask: 22, AvailabilityZones: []string{"us-east-1a", "us-east-1b", "us-east-1c"}, NatGateways: 3}, 6, 3, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -74,7 +74,7 @@ func TestNetwork(t *testing.T) {
 
 func TestEndpointsOnlyHTTPSFromVPC(t *testing.T) {
 	stack := cdktest.Stack(t)
-	network.New(stack, "Network", network.Props{Cidr: "10.1.0.0/16", AvailabilityZones: []string{"us-east-1a", "us-east-1b"}, InterfaceEndpoints: []string{"sts", "kms", "glue"}})
+	network.New(stack, "Network", network.Props{Cidr: "10.1.0.0/16", PublicSubnetMask: 20, PrivateSubnetMask: 18, AvailabilityZones: []string{"us-east-1a", "us-east-1b"}, InterfaceEndpoints: []string{"sts", "kms", "glue"}})
 	_, doc := cdktest.Template(t, stack)
 	groups := 0
 	for _, r := range cdktest.Resources(doc, "AWS::EC2::SecurityGroup") {
@@ -88,22 +88,5 @@ func TestEndpointsOnlyHTTPSFromVPC(t *testing.T) {
 	}
 	if groups != 1 {
 		t.Errorf("security groups = %d; want one shared by all endpoints", groups)
-	}
-}
-
-func TestSubnetMasks(t *testing.T) {
-	tests := []struct{ vpcBits, azs, public, private int }{
-		{16, 2, 20, 18}, {16, 3, 20, 18}, {16, 4, 21, 19}, {16, 6, 21, 19}, {22, 2, 26, 24}, {24, 3, 28, 26},
-	}
-	for _, tc := range tests {
-		pub, priv := network.SubnetMasks(tc.vpcBits, tc.azs)
-		if pub != tc.public || priv != tc.private {
-			t.Errorf("SubnetMasks(%d, %d) = /%d, /%d; want /%d, /%d", tc.vpcBits, tc.azs, pub, priv, tc.public, tc.private)
-		}
-		// Everything must fit in the VPC.
-		used := float64(tc.azs)/float64(int(1)<<(pub-tc.vpcBits)) + float64(tc.azs)/float64(int(1)<<(priv-tc.vpcBits))
-		if used > 1 {
-			t.Errorf("SubnetMasks(%d, %d) uses %.2f of the VPC", tc.vpcBits, tc.azs, used)
-		}
 	}
 }

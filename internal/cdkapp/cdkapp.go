@@ -69,6 +69,6 @@ func NewApp(outDir string) awscdk.App {
 		Outdir: jsii.String(outDir),
 		// No timestamps or version strings that would change between runs.
 		AnalyticsReporting: jsii.Bool(false),
-		Context:            &map[string]any{"aws:cdk:disable-version-reporting": true, CrossStackReferencesFlag: "strong"},
+		Context:            &map[string]any{CrossStackReferencesFlag: "strong"},
 	})
 }

@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -47,6 +48,8 @@ func TestParseRejects(t *testing.T) {
 			"network.vpcCidr", `is not an IPv4 CIDR; use one like "10.0.0.0/16"`},
 		{"vpc cidr ipv6", "network:\n  vpcCidr: fd00::/56\n",
 			"network.vpcCidr", "is not an IPv4 CIDR"},
+		{"vpc too small for six zones", "network:\n  vpcCidr: 10.0.0.0/24\n  azCount: 6\n",
+			"network.vpcCidr", "is too small for public and private subnets in 6 zones; use /23 or larger"},
 		{"vpc cidr host bits", "network:\n  vpcCidr: 10.0.3.7/16\n",
 			"network.vpcCidr", `has host bits set; use the network address "10.0.0.0/16"`},
 		{"vpc cidr /8", "network:\n  vpcCidr: 10.0.0.0/8\n",
@@ -256,7 +259,6 @@ athena:
 		"network.interfaceEndpoints[1]",
 		"cluster.version",
 		"nodeGroups.spot.maxSize",
-		"nodeGroups.spot.desiredSize",
 		"athena.bytesScannedCutoffPerQuery",
 	}
 	var got []string
@@ -269,7 +271,7 @@ athena:
 
 	_, err := Parse([]byte(yml))
 	msg := err.Error()
-	if !strings.HasPrefix(msg, "invalid config (9 problems):\n  - ") {
+	if !strings.HasPrefix(msg, "invalid config (8 problems):\n  - ") {
 		t.Errorf("Error() should count and list the problems, got:\n%s", msg)
 	}
 	if !IsValidation(err) {
@@ -600,4 +602,26 @@ func TestLoad(t *testing.T) {
 			t.Errorf("got %v, %v", cfg, err)
 		}
 	})
+}
+
+func TestSubnetMasksFitTheVPC(t *testing.T) {
+	tests := []struct {
+		cidr                 string
+		azs, public, private int
+	}{
+		{"10.0.0.0/16", 2, 20, 18}, {"10.0.0.0/16", 3, 20, 18}, {"10.0.0.0/16", 4, 21, 19},
+		{"10.0.0.0/16", 6, 21, 19}, {"10.0.0.0/22", 2, 26, 24}, {"10.0.0.0/24", 3, 28, 26},
+	}
+	for _, tc := range tests {
+		n := Network{VpcCidr: tc.cidr, AzCount: tc.azs}
+		pub, priv := n.SubnetMasks()
+		if pub != tc.public || priv != tc.private {
+			t.Errorf("%s over %d zones: /%d, /%d; want /%d, /%d", tc.cidr, tc.azs, pub, priv, tc.public, tc.private)
+		}
+		bits := netip.MustParsePrefix(tc.cidr).Bits()
+		used := float64(tc.azs)/float64(int(1)<<(pub-bits)) + float64(tc.azs)/float64(int(1)<<(priv-bits))
+		if used > 1 {
+			t.Errorf("%s over %d zones uses %.2f of the VPC", tc.cidr, tc.azs, used)
+		}
+	}
 }

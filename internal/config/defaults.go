@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"net/netip"
 	"strings"
 )
 
@@ -137,3 +138,22 @@ func setNodeGroupDefaults(g *NodeGroup, types []string, minSize, maxSize, desire
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// maxSubnetBits is the smallest subnet AWS allows (/28).
+const maxSubnetBits = 28
+
+// SubnetMasks picks subnet prefix lengths that fit AzCount public and
+// private subnets into the VPC, giving most addresses to the private
+// subnets (with the VPC CNI every pod takes a VPC address): each private
+// subnet is a quarter (≤ 3 zones) or an eighth of the VPC, each public one
+// a quarter of that.
+func (n Network) SubnetMasks() (public, private int) {
+	bits := 16
+	if p, err := netip.ParsePrefix(n.VpcCidr); err == nil {
+		bits = p.Bits()
+	}
+	if n.AzCount <= 3 {
+		return bits + 4, bits + 2
+	}
+	return bits + 5, bits + 3
+}

@@ -101,6 +101,9 @@ func (c *Config) validateNetwork(v *validator) {
 		v.add("network.vpcCidr", "prefix /%d is outside /16../24 (the VPC limits); use e.g. \"10.0.0.0/16\"", p.Bits())
 	} else if p.Masked() != p {
 		v.add("network.vpcCidr", "%q has host bits set; use the network address %q", n.VpcCidr, p.Masked().String())
+	} else if public, _ := n.SubnetMasks(); public > maxSubnetBits && n.AzCount >= 2 && n.AzCount <= 6 {
+		v.add("network.vpcCidr", "/%d is too small for public and private subnets in %d zones; use /%d or larger, or fewer zones",
+			p.Bits(), n.AzCount, p.Bits()-(public-maxSubnetBits))
 	}
 	if n.AzCount < 2 || n.AzCount > 6 {
 		v.add("network.azCount", "is %d; EKS needs subnets in at least 2 availability zones, use 2 to 6", n.AzCount)
@@ -187,7 +190,9 @@ func validateNodeGroup(v *validator, field string, g NodeGroup, optional bool) {
 	} else if maxSize < minSize {
 		v.add(field+".maxSize", "must be ≥ minSize (%d); raise maxSize or lower minSize", minSize)
 	}
-	if desired < minSize || desired > maxSize {
+	// With min and max already in conflict, any desiredSize is out of
+	// range; reporting it too would only repeat the problem.
+	if maxSize >= minSize && (desired < minSize || desired > maxSize) {
 		v.add(field+".desiredSize", "is %d; use a value between minSize (%d) and maxSize (%d)", desired, minSize, maxSize)
 	}
 	if g.DiskSizeGiB < 20 || g.DiskSizeGiB > 16384 {

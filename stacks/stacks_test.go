@@ -1,0 +1,277 @@
+package stacks_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/sqletl/blueprint/constructs/catalog"
+	"github.com/sqletl/blueprint/constructs/datalake"
+	"github.com/sqletl/blueprint/constructs/encryption"
+	"github.com/sqletl/blueprint/internal/assembly"
+	"github.com/sqletl/blueprint/internal/cdkapp"
+	"github.com/sqletl/blueprint/internal/config"
+	"github.com/sqletl/blueprint/stacks"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func synth(t *testing.T, yaml string) *assembly.Assembly {
+	t.Helper()
+	cfg, err := config.Parse([]byte(yaml))
+	if err != nil {
+		t.Fatalf("config: %v", err)
+	}
+	asm, err := cdkapp.Synth(context.Background(), cfg, filepath.Join(t.TempDir(), "cdk.out"))
+	if err != nil {
+		t.Fatalf("synth: %v", err) // a *SynthError lists every unsuppressed cdk-nag finding
+	}
+	return asm
+}
+
+// TestDefaultApp synthesizes the default config once and checks the whole app.
+func TestDefaultApp(t *testing.T) {
+	asm := synth(t, "")
+
+	t.Run("stacks and their dependencies", func(t *testing.T) {
+		deps := map[string]string{}
+		for _, s := range asm.Stacks {
+			deps[s.Name] = strings.Join(s.DependsOn, ",")
+		}
+		want := map[string]string{
+			"blueprint-network": "", "blueprint-data": "",
+			"blueprint-analytics": "Data", "blueprint-cluster": "Analytics,Data,Network",
+		}
+		if fmt.Sprint(deps) != fmt.Sprint(want) {
+			t.Errorf("stack dependencies = %v, want %v", deps, want)
+		}
+		if !asm.Stack("blueprint-data").TerminationProtection {
+			t.Error("the data stack must have termination protection")
+		}
+	})
+
+	t.Run("no custom resources and no Lambda", func(t *testing.T) {
+		forbidden := assertNoForbidden(asm)
+		if len(forbidden) > 0 {
+			t.Errorf("forbidden resources: %v", forbidden)
+		}
+	})
+
+	t.Run("stateful logical IDs are pinned", func(t *testing.T) {
+		data := asm.Stack("blueprint-data").Template.Resources
+		for id, typ := range map[string]string{
+			encryption.LogicalID:         "AWS::KMS::Key",
+			datalake.DataLakeLogicalID:   "AWS::S3::Bucket",
+			datalake.AccessLogsLogicalID: "AWS::S3::Bucket",
+			catalog.LogicalID:            "AWS::Glue::Database",
+		} {
+			r, ok := data[id]
+			if !ok || r.Type != typ {
+				t.Errorf("%s (%s) missing from the data stack; renaming it would replace the resource", id, typ)
+				continue
+			}
+			if r.DeletionPolicy != "Retain" {
+				t.Errorf("%s: DeletionPolicy = %q, want Retain", id, r.DeletionPolicy)
+			}
+		}
+	})
+
+	t.Run("no warnings or errors from synthesis", func(t *testing.T) {
+		for _, s := range asm.Stacks {
+			for _, m := range s.Messages {
+				if m.Level != "info" {
+					t.Errorf("%s %s: %s", m.Level, m.Path, m.Text)
+				}
+			}
+		}
+	})
+
+	t.Run("cdk-nag ran and left reasons for every suppression", func(t *testing.T) {
+		reports, _ := filepath.Glob(filepath.Join(asm.Dir, "AwsSolutions-*-NagReport.csv"))
+		if len(reports) != len(asm.Stacks) {
+			t.Fatalf("nag reports = %d, want one per stack", len(reports))
+		}
+		for _, r := range reports {
+			body, _ := os.ReadFile(r)
+			for _, line := range strings.Split(string(body), "\n") {
+				if strings.Contains(line, `"Non-Compliant"`) {
+					t.Errorf("%s: %s", filepath.Base(r), line)
+				}
+				if strings.Contains(line, `"Suppressed"`) && strings.Contains(line, `"Suppressed",""`) {
+					t.Errorf("suppression without a reason: %s", line)
+				}
+			}
+		}
+	})
+
+	t.Run("cfn-lint", func(t *testing.T) {
+		cfnLint(t, asm)
+	})
+
+	t.Run("no secrets in templates", func(t *testing.T) {
+		secretish := regexp.MustCompile(`(?i)(AKIA[0-9A-Z]{16}|"SecretString"|"password"\s*:\s*"[^"]+"|aws_secret_access_key)`)
+		for _, s := range asm.Stacks {
+			body, _ := os.ReadFile(filepath.Join(asm.Dir, s.TemplateFile))
+			if m := secretish.Find(body); m != nil {
+				t.Errorf("%s contains %s", s.Name, m)
+			}
+		}
+	})
+
+	t.Run("golden summary", func(t *testing.T) {
+		golden(t, "testdata/default.summary.golden", summary(asm))
+	})
+
+	t.Run("outputs the CLI reads", func(t *testing.T) {
+		outputs := map[string]bool{}
+		for _, s := range asm.Stacks {
+			for k := range s.Template.Outputs {
+				outputs[k] = true
+			}
+		}
+		for _, k := range []string{stacks.OutputClusterName, stacks.OutputClusterEndpoint, stacks.OutputClusterCA,
+			stacks.OutputDataLakeBucket, stacks.OutputCodeBucket, stacks.OutputLogsBucket, stacks.OutputKeyArn,
+			stacks.OutputGlueDatabase, stacks.OutputAthenaWorkgroup, stacks.OutputLoginSecretArn,
+			stacks.OutputArcJobRole, stacks.OutputNotebookRole, stacks.OutputArgoServerRole, stacks.OutputAutoscalerRole} {
+			if !outputs[k] {
+				t.Errorf("output %s missing", k)
+			}
+		}
+	})
+}
+
+// TestConfigVariants: every supported shape of config synthesizes cleanly
+// (cdk-nag errors fail synth) with no custom resources and no lookups.
+func TestConfigVariants(t *testing.T) {
+	tests := []struct {
+		name, yaml string
+		check      func(t *testing.T, asm *assembly.Assembly)
+	}{
+		{"account-bound, three zones, NAT per zone", `
+name: etl-prod
+region: eu-west-1
+account: "123456789012"
+network: {azCount: 3, natGateways: 3}
+cluster: {adminRoleArn: "arn:aws:iam::123456789012:role/platform-admin", endpointPublicAccessCidrs: ["203.0.113.0/24"]}
+tags: {team: data, env: prod}
+`, func(t *testing.T, asm *assembly.Assembly) {
+			if n := asm.ResourcesOfType(func(s string) bool { return s == "AWS::EC2::NatGateway" })["AWS::EC2::NatGateway"]; n != 3 {
+				t.Errorf("NAT gateways = %d", n)
+			}
+			manifest, _ := os.ReadFile(filepath.Join(asm.Dir, "manifest.json"))
+			if bytes.Contains(manifest, []byte("missing")) {
+				t.Error("synthesis recorded a missing context lookup")
+			}
+		}},
+		{"existing data lake, spot off, private endpoint", `
+name: lake
+dataLake: {existingBucket: my-company-lake, glueDatabase: company_lake}
+nodeGroups: {spot: {enabled: false}}
+cluster: {endpointPublicAccess: false, logTypes: [api, audit]}
+network: {interfaceEndpoints: [sts, ecr.api, ecr.dkr]}
+`, func(t *testing.T, asm *assembly.Assembly) {
+			data := asm.Stack("lake-data").Template.Resources
+			if _, ok := data[datalake.DataLakeLogicalID]; ok {
+				t.Error("a data lake bucket was created although an existing one is configured")
+			}
+			if n := asm.ResourcesOfType(func(s string) bool { return s == "AWS::EKS::Nodegroup" })["AWS::EKS::Nodegroup"]; n != 1 {
+				t.Errorf("node groups = %d", n)
+			}
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			asm := synth(t, tc.yaml)
+			if f := assertNoForbidden(asm); len(f) > 0 {
+				t.Errorf("forbidden resources: %v", f)
+			}
+			tc.check(t, asm)
+		})
+	}
+}
+
+func assertNoForbidden(asm *assembly.Assembly) map[string]int {
+	return asm.ResourcesOfType(func(typ string) bool {
+		return strings.HasPrefix(typ, "Custom::") || typ == "AWS::CloudFormation::CustomResource" ||
+			typ == "AWS::Lambda::Function" || typ == "AWS::Serverless::Function"
+	})
+}
+
+// cfnLint runs the real cfn-lint over every template with the repository's
+// .cfnlintrc.yaml: no errors and no warnings that are not ignored there.
+func cfnLint(t *testing.T, asm *assembly.Assembly) {
+	t.Helper()
+	bin, err := exec.LookPath("cfn-lint")
+	if err != nil {
+		t.Fatalf("cfn-lint not found (it comes with the machine's Python: pip install cfn-lint): %v", err)
+	}
+	args := []string{"--config-file", "../.cfnlintrc.yaml", "--format", "parseable", "--"}
+	for _, s := range asm.Stacks {
+		args = append(args, filepath.Join(asm.Dir, s.TemplateFile))
+	}
+	out, err := exec.Command(bin, args...).CombinedOutput()
+	if err != nil || len(bytes.TrimSpace(out)) > 0 {
+		t.Errorf("cfn-lint: %v\n%s", err, out)
+	}
+}
+
+// summary lists per stack: resource types with counts, parameters and
+// outputs. It leaves out hashed logical IDs so it only changes on purpose.
+func summary(asm *assembly.Assembly) string {
+	var b strings.Builder
+	for _, s := range asm.Stacks {
+		fmt.Fprintf(&b, "%s (depends on: %s)\n", s.Name, strings.Join(s.DependsOn, ", "))
+		counts := map[string]int{}
+		for _, r := range s.Template.Resources {
+			counts[r.Type]++
+		}
+		types := make([]string, 0, len(counts))
+		for k := range counts {
+			types = append(types, k)
+		}
+		sort.Strings(types)
+		for _, k := range types {
+			fmt.Fprintf(&b, "  %-40s %d\n", k, counts[k])
+		}
+		fmt.Fprintf(&b, "  parameters: %s\n", strings.Join(sortedKeys(s.Template.Parameters), ", "))
+		fmt.Fprintf(&b, "  outputs: %s\n", strings.Join(sortedKeys(s.Template.Outputs), ", "))
+	}
+	return b.String()
+}
+
+func sortedKeys(m map[string]json.RawMessage) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		if !strings.HasPrefix(k, "ExportsOutput") {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func golden(t *testing.T, path, got string) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./stacks -run TestDefaultApp -update)", err)
+	}
+	if string(want) != got {
+		t.Errorf("%s differs (rerun with -update if intended):\n--- want\n%s\n--- got\n%s", path, want, got)
+	}
+}
