@@ -62,6 +62,13 @@ func Build(app awscdk.App, cfg *config.Config) *Platform {
 			StackName:   jsii.String(name),
 			Env:         env,
 			Description: jsii.String(description),
+			// The templates have no assets, so `blueprint up` deploys them
+			// with CloudFormation directly and needs no CDK bootstrap; the
+			// bootstrap-version check would make it require one.
+			// `cdk deploy` still uses the bootstrap roles as usual.
+			Synthesizer: awscdk.NewDefaultStackSynthesizer(&awscdk.DefaultStackSynthesizerProps{
+				GenerateBootstrapVersionRule: jsii.Bool(false),
+			}),
 		}
 	}
 
@@ -71,9 +78,15 @@ func Build(app awscdk.App, cfg *config.Config) *Platform {
 	p.Analytics = newAnalyticsStack(app, "Analytics", stackProps(names[2], "blueprint analytics: code and logs buckets, Athena workgroup, login"), cfg, p.Data)
 	p.Cluster = newClusterStack(app, "Cluster", stackProps(names[3], "blueprint EKS cluster, node groups, add-ons, IRSA roles"), cfg, p.Network, p.Data, p.Analytics)
 
-	awscdk.Tags_Of(app).Add(jsii.String(DeploymentTag), jsii.String(cfg.Name), nil)
+	// Tags go into the templates and, through the assembly manifest, onto
+	// the stacks; CloudFormation propagates stack tags to every resource.
+	// The KMS key gets them that way only: moto's CloudFormation handler
+	// for AWS::KMS::Key cannot read template tags (it expects KMS API
+	// TagKey/TagValue), and the end-to-end tests deploy to moto.
+	tagProps := &awscdk.TagProps{ExcludeResourceTypes: jsii.Strings("AWS::KMS::Key")}
+	awscdk.Tags_Of(app).Add(jsii.String(DeploymentTag), jsii.String(cfg.Name), tagProps)
 	for _, k := range sortedKeys(cfg.Tags) {
-		awscdk.Tags_Of(app).Add(jsii.String(k), jsii.String(cfg.Tags[k]), nil)
+		awscdk.Tags_Of(app).Add(jsii.String(k), jsii.String(cfg.Tags[k]), tagProps)
 	}
 	nag.Apply(app)
 	return p

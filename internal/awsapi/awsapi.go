@@ -1,0 +1,58 @@
+// Package awsapi is blueprint's edge to AWS: it loads the SDK config once
+// (profile, region, retries) and nothing else. Endpoints follow the SDK's
+// own settings (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>), which is how
+// tests reach moto with no special code. Packages that call AWS declare a
+// small interface of the operations they use and take a client built from
+// the aws.Config returned here.
+package awsapi
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+)
+
+// Options select the credentials and region.
+type Options struct {
+	// Region overrides the profile's region; blueprint passes the config's.
+	Region string
+	// Profile names a shared-config profile; empty uses the default chain.
+	Profile string
+	// MaxAttempts per call, including retries of throttling and 5xx. Default 10.
+	MaxAttempts int
+	// HTTPClient replaces the transport (tests inject faults here).
+	HTTPClient *http.Client
+}
+
+// Load builds the SDK config. It does not call AWS.
+func Load(ctx context.Context, o Options) (aws.Config, error) {
+	if o.MaxAttempts == 0 {
+		o.MaxAttempts = 10
+	}
+	opts := []func(*awsconfig.LoadOptions) error{
+		awsconfig.WithRetryer(func() aws.Retryer {
+			// Standard mode retries throttling and 5xx with jittered
+			// exponential backoff; CloudFormation polling can be throttled
+			// during long deploys, so allow more attempts than the default 3.
+			return retry.NewStandard(func(so *retry.StandardOptions) { so.MaxAttempts = o.MaxAttempts })
+		}),
+	}
+	if o.Region != "" {
+		opts = append(opts, awsconfig.WithRegion(o.Region))
+	}
+	if o.Profile != "" {
+		opts = append(opts, awsconfig.WithSharedConfigProfile(o.Profile))
+	}
+	if o.HTTPClient != nil {
+		opts = append(opts, awsconfig.WithHTTPClient(o.HTTPClient))
+	}
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("loading AWS configuration: %w", err)
+	}
+	return cfg, nil
+}
