@@ -1,8 +1,16 @@
 package cli
 
 import (
+	"context"
 	"fmt"
+	"os"
 	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/sqletl/blueprint/internal/awsapi"
 
 	"github.com/sqletl/blueprint/internal/config"
 	"github.com/sqletl/blueprint/internal/ui"
@@ -19,8 +27,13 @@ type Factory struct {
 	// Config reads --config, applies --region, fills defaults and validates.
 	// Its result is memoised.
 	Config func() (*config.Config, error)
-	// An AWS config provider (aws.Config from --profile and --region) goes
-	// here when the first command needs one.
+	// AWS returns the SDK config from --profile and the config's region.
+	// It reads credentials lazily: building it makes no AWS call.
+	AWS func(ctx context.Context) (aws.Config, error)
+	// KubeConfig returns the Kubernetes client config: --kubeconfig (or
+	// $BLUEPRINT_KUBECONFIG) when given, else the blueprint's EKS cluster
+	// from the stack outputs (filled in by the lifecycle commands).
+	KubeConfig func(ctx context.Context) (*rest.Config, error)
 }
 
 // GlobalOptions are the flags every command accepts.
@@ -35,6 +48,8 @@ type GlobalOptions struct {
 	Yes            bool
 	Verbose        bool
 	NoColor        bool
+	// Kubeconfig overrides the cluster connection (see Factory.KubeConfig).
+	Kubeconfig string
 }
 
 // NewFactory returns a Factory whose providers do nothing until called.
@@ -47,6 +62,23 @@ func NewFactory(ios *ui.IOStreams) *Factory {
 		g := f.Globals
 		return config.Load(g.ConfigPath, g.ConfigExplicit, config.WithRegion(g.Region))
 	})
+	f.AWS = func(ctx context.Context) (aws.Config, error) {
+		cfg, err := f.Config()
+		if err != nil {
+			return aws.Config{}, err
+		}
+		return awsapi.Load(ctx, awsapi.Options{Region: cfg.Region, Profile: f.Globals.Profile})
+	}
+	f.KubeConfig = func(ctx context.Context) (*rest.Config, error) {
+		path := f.Globals.Kubeconfig
+		if path == "" {
+			path = os.Getenv("BLUEPRINT_KUBECONFIG")
+		}
+		if path == "" {
+			return nil, fmt.Errorf("no cluster connection: pass --kubeconfig (or set BLUEPRINT_KUBECONFIG)")
+		}
+		return clientcmd.BuildConfigFromFlags("", path)
+	}
 	return f
 }
 

@@ -66,6 +66,7 @@ commented one). Results go to stdout, progress to stderr.`,
 	pf.BoolVarP(&g.Yes, "yes", "y", false, "answer yes to confirmations (required when not on a terminal)")
 	pf.BoolVarP(&g.Verbose, "verbose", "v", false, "show detailed progress on stderr")
 	pf.BoolVar(&g.NoColor, "no-color", false, "no colour in output (NO_COLOR=1 does the same)")
+	pf.StringVar(&g.Kubeconfig, "kubeconfig", "", "use this kubeconfig instead of the blueprint's EKS cluster ($BLUEPRINT_KUBECONFIG)")
 
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return &UsageError{Err: err}
