@@ -12,6 +12,7 @@ import (
 	"net/http"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 )
@@ -38,7 +39,13 @@ func Load(ctx context.Context, o Options) (aws.Config, error) {
 			// Standard mode retries throttling and 5xx with jittered
 			// exponential backoff; CloudFormation polling can be throttled
 			// during long deploys, so allow more attempts than the default 3.
-			return retry.NewStandard(func(so *retry.StandardOptions) { so.MaxAttempts = o.MaxAttempts })
+			// The client-side retry quota is off: a deploy polls for tens
+			// of minutes and must not stop retrying because earlier polls
+			// were throttled; MaxAttempts still bounds each call.
+			return retry.NewStandard(func(so *retry.StandardOptions) {
+				so.MaxAttempts = o.MaxAttempts
+				so.RateLimiter = ratelimit.None
+			})
 		}),
 	}
 	if o.Region != "" {
