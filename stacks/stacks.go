@@ -45,6 +45,14 @@ func StackNames(cfg *config.Config) []string {
 	return []string{cfg.Name + "-network", cfg.Name + "-data", cfg.Name + "-analytics", cfg.Name + "-cluster"}
 }
 
+// Dependencies maps each stack name to the stacks it needs first: the
+// graph Build produces (a test keeps the two equal), known without
+// synthesizing, for `down` and `status`.
+func Dependencies(cfg *config.Config) map[string][]string {
+	n := StackNames(cfg)
+	return map[string][]string{n[2]: {n[1]}, n[3]: {n[0], n[1], n[2]}}
+}
+
 // Build adds the platform's stacks to app for a validated cfg.
 func Build(app awscdk.App, cfg *config.Config) *Platform {
 	env := &awscdk.Environment{Region: jsii.String(cfg.Region)}

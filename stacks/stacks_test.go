@@ -54,6 +54,24 @@ func TestDefaultApp(t *testing.T) {
 		if fmt.Sprint(deps) != fmt.Sprint(want) {
 			t.Errorf("stack dependencies = %v, want %v", deps, want)
 		}
+		byID := map[string]string{}
+		for _, s := range asm.Stacks {
+			byID[s.ID] = s.Name
+		}
+		cfg, _ := config.Parse(nil)
+		static := stacks.Dependencies(cfg)
+		for _, s := range asm.Stacks {
+			var got []string
+			for _, d := range s.DependsOn {
+				got = append(got, byID[d])
+			}
+			sort.Strings(got)
+			want := append([]string(nil), static[s.Name]...)
+			sort.Strings(want)
+			if strings.Join(got, ",") != strings.Join(want, ",") {
+				t.Errorf("%s: synthesized dependencies %v, stacks.Dependencies says %v", s.Name, got, want)
+			}
+		}
 		if !asm.Stack("blueprint-data").TerminationProtection {
 			t.Error("the data stack must have termination protection")
 		}

@@ -1,0 +1,316 @@
+package platform
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/glue"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
+	"k8s.io/client-go/rest"
+
+	"github.com/sqletl/blueprint/internal/config"
+	"github.com/sqletl/blueprint/internal/deploy"
+	"github.com/sqletl/blueprint/internal/outputs"
+	"github.com/sqletl/blueprint/internal/wait"
+	"github.com/sqletl/blueprint/stacks"
+)
+
+// RetainedAPI deletes what the data stack retains, for --delete-data only.
+type RetainedAPI interface {
+	DeleteDatabase(context.Context, *glue.DeleteDatabaseInput, ...func(*glue.Options)) (*glue.DeleteDatabaseOutput, error)
+	ScheduleKeyDeletion(context.Context, *kms.ScheduleKeyDeletionInput, ...func(*kms.Options)) (*kms.ScheduleKeyDeletionOutput, error)
+}
+
+// ErrAborted is returned when the user declines a confirmation.
+var ErrAborted = errors.New("aborted: nothing was deleted")
+
+// DownOptions remove the platform.
+type DownOptions struct {
+	Config   *config.Config
+	AWS      AWS
+	Cluster  Cluster
+	Releases Releases
+	// Retained deletes the data stack's retained resources; needed only
+	// with DeleteData.
+	Retained RetainedAPI
+	// ExternalCluster: see UpOptions.
+	ExternalCluster bool
+	// DeleteData also deletes the data lake, its key and the Glue database.
+	DeleteData bool
+	// Confirm asks a yes/no question; false aborts. With DeleteData it is
+	// asked a second time, naming the data that will be lost.
+	Confirm  func(question string) (bool, error)
+	Progress Progress
+	OnEvent  func(deploy.Event)
+	Clock    wait.Clock
+	Backoff  wait.Backoff
+	// LoadBalancerTimeout bounds the wait for in-cluster load balancers. Default 15m.
+	LoadBalancerTimeout time.Duration
+}
+
+// DownResult reports what down did.
+type DownResult struct {
+	Deleted []string `json:"deletedStacks"`
+	Emptied []string `json:"emptiedBuckets"`
+	// Kept lists what stays, for the user to find later.
+	Kept []string `json:"kept"`
+	// NothingToDo is true when no blueprint stack existed.
+	NothingToDo bool `json:"nothingToDo"`
+}
+
+// Run removes the platform. Re-running after a partial failure continues;
+// running it when nothing is deployed does nothing.
+func (o *DownOptions) Run(ctx context.Context) (*DownResult, error) {
+	if o.Progress == nil {
+		o.Progress = NoProgress{}
+	}
+	res := &DownResult{}
+	names := stacks.StackNames(o.Config)
+	network, data, analytics, cluster := names[0], names[1], names[2], names[3]
+
+	out, err := outputs.Read(ctx, o.AWS.Stacks, o.Config)
+	if err != nil {
+		return res, err
+	}
+	if len(out.Deployed) == 0 {
+		res.NothingToDo = true
+		return res, nil
+	}
+	if !o.DeleteData && len(out.Deployed) == 1 && out.Deployed[data] {
+		res.NothingToDo = true
+		res.Kept = o.kept(out)
+		return res, nil
+	}
+	if err := o.confirm(out); err != nil {
+		return res, err
+	}
+
+	var kube *rest.Config
+	steps := []Step{}
+	if out.Deployed[cluster] || o.ExternalCluster {
+		steps = append(steps,
+			Step{Name: "Uninstall the in-cluster platform (load balancers first)", Run: func(ctx context.Context) error {
+				var err error
+				if kube, err = o.Cluster.Connect(ctx, out); err != nil {
+					return err
+				}
+				return o.Releases.Uninstall(ctx, kube, o.Config)
+			}},
+			Step{Name: "Wait until the cluster's load balancers are gone", Run: func(ctx context.Context) error {
+				return o.waitLoadBalancers(ctx, out)
+			}},
+		)
+	}
+	steps = append(steps, Step{Name: "Empty the job-code and logs buckets", Run: func(ctx context.Context) error {
+		for _, b := range []string{out.CodeBucket, out.LogsBucket} {
+			emptied, err := o.empty(ctx, b)
+			if err != nil {
+				return err
+			}
+			if emptied {
+				res.Emptied = append(res.Emptied, b)
+			}
+		}
+		return nil
+	}})
+	steps = append(steps, Step{Name: "Delete the stacks (dependents first)", Run: func(ctx context.Context) error {
+		d := &deploy.Deployer{API: o.AWS.Stacks, OnEvent: o.OnEvent, Clock: o.Clock, Backoff: o.Backoff}
+		toDelete := []string{network, analytics, cluster}
+		if o.DeleteData {
+			toDelete = append(toDelete, data)
+		}
+		deps := stacks.Dependencies(o.Config)
+		sub := map[string][]string{}
+		for _, n := range toDelete {
+			for _, dep := range deps[n] {
+				if slices.Contains(toDelete, dep) {
+					sub[n] = append(sub[n], dep)
+				}
+			}
+		}
+		return runGraph(ctx, toDelete, reverse(toDelete, sub), func(ctx context.Context, name string) error {
+			if name == data {
+				if err := o.prepareDataDeletion(ctx, d, out); err != nil {
+					return err
+				}
+			}
+			deleted, err := d.Delete(ctx, name)
+			if err != nil {
+				return fmt.Errorf("deleting stack %q: %w", name, err)
+			}
+			if deleted {
+				res.Deleted = append(res.Deleted, name)
+			}
+			return nil
+		})
+	}})
+	if o.DeleteData {
+		steps = append(steps, Step{Name: "Delete the retained data (bucket, Glue database, KMS key)", Run: func(ctx context.Context) error {
+			return o.deleteRetained(ctx, out)
+		}})
+	}
+	if err := runSteps(ctx, o.Progress, steps); err != nil {
+		return res, err
+	}
+	if !o.DeleteData {
+		res.Kept = o.kept(out)
+	}
+	return res, nil
+}
+
+func (o *DownOptions) confirm(out *outputs.Platform) error {
+	if o.Confirm == nil {
+		return fmt.Errorf("down needs confirmation: pass --yes")
+	}
+	q := fmt.Sprintf("Delete blueprint %q in %s (cluster, in-cluster platform, job code and logs)? The data lake, its KMS key and the Glue database are kept.", o.Config.Name, o.Config.Region)
+	if o.DeleteData {
+		q = fmt.Sprintf("Delete blueprint %q in %s, including all data?", o.Config.Name, o.Config.Region)
+	}
+	ok, err := o.Confirm(q)
+	if err != nil || !ok {
+		return errors.Join(ErrAborted, err)
+	}
+	if o.DeleteData {
+		lake := out.DataLakeBucket
+		if o.Config.DataLake.ExistingBucket != "" {
+			lake = "(none: " + lake + " is yours and is kept)"
+		}
+		ok, err := o.Confirm(fmt.Sprintf("--delete-data: permanently delete data lake bucket %s, Glue database %s and schedule KMS key deletion? This cannot be undone.", lake, out.GlueDatabase))
+		if err != nil || !ok {
+			return errors.Join(ErrAborted, err)
+		}
+	}
+	return nil
+}
+
+func (o *DownOptions) kept(out *outputs.Platform) []string {
+	k := []string{"stack " + stacks.StackNames(o.Config)[1] + " (termination-protected)"}
+	if out.DataLakeBucket != "" {
+		k = append(k, "data lake bucket "+out.DataLakeBucket)
+	}
+	if out.AccessLogsBucket != "" {
+		k = append(k, "access-log bucket "+out.AccessLogsBucket)
+	}
+	if out.GlueDatabase != "" {
+		k = append(k, "Glue database "+out.GlueDatabase)
+	}
+	if out.KeyArn != "" {
+		k = append(k, "KMS key "+out.KeyArn)
+	}
+	return k
+}
+
+func (o *DownOptions) waitLoadBalancers(ctx context.Context, out *outputs.Platform) error {
+	if o.AWS.LoadBalancers == nil || out.ClusterName == "" {
+		return nil
+	}
+	timeout := o.LoadBalancerTimeout
+	if timeout == 0 {
+		timeout = 15 * time.Minute
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	return wait.Until(ctx, "load balancers of cluster "+out.ClusterName, o.Backoff, o.Clock, func(ctx context.Context) (bool, error) {
+		lbs, err := o.AWS.LoadBalancers.ClusterLoadBalancers(ctx, out.ClusterName)
+		return len(lbs) == 0, err
+	})
+}
+
+// empty deletes every object version in bucket; a bucket that does not
+// exist is already empty.
+func (o *DownOptions) empty(ctx context.Context, bucket string) (bool, error) {
+	if bucket == "" {
+		return false, nil
+	}
+	if _, err := o.AWS.Objects.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(bucket)}); err != nil {
+		if isNotFound(err) {
+			return false, nil
+		}
+		return false, fmt.Errorf("checking bucket %s: %w", bucket, err)
+	}
+	in := &s3.ListObjectVersionsInput{Bucket: aws.String(bucket)}
+	for {
+		page, err := o.AWS.Objects.ListObjectVersions(ctx, in)
+		if err != nil {
+			return false, fmt.Errorf("listing %s: %w", bucket, err)
+		}
+		var ids []s3types.ObjectIdentifier
+		for _, v := range page.Versions {
+			ids = append(ids, s3types.ObjectIdentifier{Key: v.Key, VersionId: v.VersionId})
+		}
+		for _, m := range page.DeleteMarkers {
+			ids = append(ids, s3types.ObjectIdentifier{Key: m.Key, VersionId: m.VersionId})
+		}
+		if len(ids) > 0 {
+			if _, err := o.AWS.Objects.DeleteObjects(ctx, &s3.DeleteObjectsInput{
+				Bucket: aws.String(bucket), Delete: &s3types.Delete{Objects: ids, Quiet: aws.Bool(true)},
+			}); err != nil {
+				return false, fmt.Errorf("emptying %s: %w", bucket, err)
+			}
+		}
+		if !aws.ToBool(page.IsTruncated) {
+			return true, nil
+		}
+		in.KeyMarker, in.VersionIdMarker = page.NextKeyMarker, page.NextVersionIdMarker
+	}
+}
+
+func (o *DownOptions) prepareDataDeletion(ctx context.Context, d *deploy.Deployer, out *outputs.Platform) error {
+	if err := d.Unprotect(ctx, stacks.StackNames(o.Config)[1]); err != nil {
+		return fmt.Errorf("turning off termination protection: %w", err)
+	}
+	return nil
+}
+
+// deleteRetained removes what the data stack retained. A bucket the user
+// brought (dataLake.existingBucket) is never touched.
+func (o *DownOptions) deleteRetained(ctx context.Context, out *outputs.Platform) error {
+	buckets := []string{out.AccessLogsBucket}
+	if o.Config.DataLake.ExistingBucket == "" {
+		buckets = append(buckets, out.DataLakeBucket)
+	}
+	for _, b := range buckets {
+		if _, err := o.empty(ctx, b); err != nil {
+			return err
+		}
+		if b == "" {
+			continue
+		}
+		if _, err := o.AWS.Objects.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String(b)}); err != nil && !isNotFound(err) {
+			return fmt.Errorf("deleting bucket %s: %w", b, err)
+		}
+	}
+	if o.Retained == nil {
+		return fmt.Errorf("no Glue/KMS client to delete the retained database and key")
+	}
+	if out.GlueDatabase != "" {
+		if _, err := o.Retained.DeleteDatabase(ctx, &glue.DeleteDatabaseInput{Name: aws.String(out.GlueDatabase)}); err != nil && !isNotFound(err) {
+			return fmt.Errorf("deleting Glue database %s: %w", out.GlueDatabase, err)
+		}
+	}
+	if out.KeyArn != "" {
+		if _, err := o.Retained.ScheduleKeyDeletion(ctx, &kms.ScheduleKeyDeletionInput{KeyId: aws.String(out.KeyArn), PendingWindowInDays: aws.Int32(30)}); err != nil && !isNotFound(err) {
+			return fmt.Errorf("scheduling deletion of KMS key: %w", err)
+		}
+	}
+	return nil
+}
+
+func isNotFound(err error) bool {
+	var api smithy.APIError
+	if !errors.As(err, &api) {
+		return false
+	}
+	switch api.ErrorCode() {
+	case "NotFound", "NoSuchBucket", "EntityNotFoundException", "NotFoundException", "KMSInvalidStateException":
+		return true
+	}
+	return false
+}

@@ -1,0 +1,273 @@
+package platform
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"k8s.io/client-go/rest"
+
+	"github.com/sqletl/blueprint/internal/assembly"
+	"github.com/sqletl/blueprint/internal/config"
+	"github.com/sqletl/blueprint/internal/deploy"
+	"github.com/sqletl/blueprint/internal/outputs"
+	"github.com/sqletl/blueprint/internal/wait"
+	"github.com/sqletl/blueprint/stacks"
+)
+
+// UpOptions deploy the platform.
+type UpOptions struct {
+	Config *config.Config
+	// AssemblyDir receives the synthesized templates, kept for review.
+	AssemblyDir string
+	Synth       Synthesizer
+	AWS         AWS
+	Cluster     Cluster
+	Releases    Releases
+	// Jobs uploads the sample jobs; nil skips that step.
+	Jobs JobUploader
+	// ExternalCluster: the cluster connection was overridden (--kubeconfig),
+	// so the EKS stack is not deployed and the platform is installed into
+	// that cluster instead.
+	ExternalCluster bool
+	Progress        Progress
+	OnEvent         func(deploy.Event)
+	Clock           wait.Clock
+	Backoff         wait.Backoff
+}
+
+// UpResult reports what up did.
+type UpResult struct {
+	Account   string             `json:"account"`
+	Region    string             `json:"region"`
+	Stacks    []StackResult      `json:"stacks"`
+	Outputs   *outputs.Platform  `json:"outputs"`
+	Releases  []ReleaseStatus    `json:"releases"`
+	Uploaded  int                `json:"jobFilesUploaded"`
+	NextSteps []string           `json:"nextSteps"`
+	Assembly  *assembly.Assembly `json:"-"`
+}
+
+// StackResult is one stack's deploy.
+type StackResult struct {
+	Name    string `json:"name"`
+	Changed bool   `json:"changed"`
+	Skipped string `json:"skipped,omitempty"`
+}
+
+// Steps lists up's steps in order (for --dry-run and plan).
+func (o *UpOptions) Steps(res *UpResult) []Step {
+	var (
+		asm  *assembly.Assembly
+		out  *outputs.Platform
+		kube *rest.Config
+	)
+	steps := []Step{
+		{Name: "Check AWS identity and region", Run: func(ctx context.Context) error {
+			return o.preflight(ctx, res)
+		}},
+		{Name: "Synthesize the CDK app", Run: func(ctx context.Context) error {
+			var err error
+			asm, err = o.Synth(ctx, o.Config, o.AssemblyDir)
+			res.Assembly = asm
+			return err
+		}},
+		{Name: "Deploy the stacks (independent ones in parallel)", Run: func(ctx context.Context) error {
+			var err error
+			res.Stacks, err = o.deployStacks(ctx, asm)
+			return err
+		}},
+		{Name: "Read the stack outputs", Run: func(ctx context.Context) error {
+			var err error
+			out, err = outputs.Read(ctx, o.AWS.Stacks, o.Config)
+			res.Outputs = out
+			return err
+		}},
+		{Name: "Connect to the cluster", Run: func(ctx context.Context) error {
+			var err error
+			kube, err = o.Cluster.Connect(ctx, out)
+			return err
+		}},
+		{Name: "Install the in-cluster platform (Helm) and wait until ready", Run: func(ctx context.Context) error {
+			login, err := o.readLogin(ctx, out)
+			if err != nil {
+				return err
+			}
+			if err := o.Releases.Apply(ctx, kube, o.Config, out, login); err != nil {
+				return err
+			}
+			res.Releases, err = o.Releases.List(ctx, kube, o.Config)
+			return err
+		}},
+	}
+	if o.Jobs != nil {
+		steps = append(steps, Step{Name: "Upload the sample jobs", Run: func(ctx context.Context) error {
+			var err error
+			res.Uploaded, err = o.Jobs.Push(ctx, kube, out)
+			return err
+		}})
+	}
+	return steps
+}
+
+// Run deploys everything, step by step.
+func (o *UpOptions) Run(ctx context.Context) (*UpResult, error) {
+	if o.Progress == nil {
+		o.Progress = NoProgress{}
+	}
+	res := &UpResult{Region: o.Config.Region}
+	if err := runSteps(ctx, o.Progress, o.Steps(res)); err != nil {
+		return res, err
+	}
+	res.NextSteps = []string{
+		"blueprint open jupyter --show-login   # JupyterHub through a port-forward, with the login",
+		"blueprint open argo --show-login      # Argo Workflows UI, with a token",
+		"blueprint jobs run scd2-contacts --watch",
+		"blueprint query \"SHOW TABLES\"",
+	}
+	return res, nil
+}
+
+func (o *UpOptions) preflight(ctx context.Context, res *UpResult) error {
+	id, err := o.AWS.Identity.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return fmt.Errorf("no usable AWS credentials (run `aws sso login`, set AWS_PROFILE or pass --profile): %w", err)
+	}
+	res.Account = aws.ToString(id.Account)
+	if o.Config.Account != "" && o.Config.Account != res.Account {
+		return fmt.Errorf("config account is %s but the credentials are for %s; use credentials for %s or change `account`",
+			o.Config.Account, res.Account, o.Config.Account)
+	}
+	return nil
+}
+
+// deployStacks deploys the assembly's stacks in dependency order, those
+// without a dependency between them at the same time.
+func (o *UpOptions) deployStacks(ctx context.Context, asm *assembly.Assembly) ([]StackResult, error) {
+	d := &deploy.Deployer{API: o.AWS.Stacks, OnEvent: o.OnEvent, Clock: o.Clock, Backoff: o.Backoff}
+	names, deps := stackGraph(asm)
+	clusterStack := stacks.StackNames(o.Config)[3]
+	var mu sync.Mutex
+	results := map[string]StackResult{}
+	err := runGraph(ctx, names, deps, func(ctx context.Context, name string) error {
+		if name == clusterStack && o.ExternalCluster {
+			mu.Lock()
+			results[name] = StackResult{Name: name, Skipped: "cluster connection overridden (--kubeconfig)"}
+			mu.Unlock()
+			return nil
+		}
+		st := asm.Stack(name)
+		body, err := minified(filepath.Join(asm.Dir, st.TemplateFile))
+		if err != nil {
+			return err
+		}
+		r, err := d.Deploy(ctx, deploy.Stack{
+			Name:                  name,
+			Template:              body,
+			Tags:                  StackTags(o.Config),
+			TerminationProtection: st.TerminationProtection,
+			Templates:             &codeBucketStore{o: o},
+		})
+		if err != nil {
+			return fmt.Errorf("deploying stack %q: %w", name, err)
+		}
+		mu.Lock()
+		results[name] = StackResult{Name: name, Changed: r.Changed}
+		mu.Unlock()
+		return nil
+	})
+	out := make([]StackResult, 0, len(names))
+	for _, n := range names {
+		if r, ok := results[n]; ok {
+			out = append(out, r)
+		}
+	}
+	return out, err
+}
+
+// StackTags are set on every stack; CloudFormation propagates them to the
+// stacks' resources.
+func StackTags(cfg *config.Config) map[string]string {
+	t := map[string]string{stacks.DeploymentTag: cfg.Name}
+	for k, v := range cfg.Tags {
+		t[k] = v
+	}
+	return t
+}
+
+// stackGraph returns the assembly's stack names in order and, per stack,
+// the names of the stacks it depends on.
+func stackGraph(asm *assembly.Assembly) ([]string, map[string][]string) {
+	byID := map[string]string{}
+	for _, s := range asm.Stacks {
+		byID[s.ID] = s.Name
+	}
+	var names []string
+	deps := map[string][]string{}
+	for _, s := range asm.Stacks {
+		names = append(names, s.Name)
+		for _, d := range s.DependsOn {
+			deps[s.Name] = append(deps[s.Name], byID[d])
+		}
+	}
+	return names, deps
+}
+
+func minified(path string) ([]byte, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, raw); err != nil {
+		return nil, fmt.Errorf("template %s: %w", path, err)
+	}
+	return buf.Bytes(), nil
+}
+
+// codeBucketStore stages large templates in the blueprint's code bucket.
+// Only the cluster stack's template needs it, and that stack depends on the
+// analytics stack that creates the bucket, so no bootstrap bucket is needed.
+type codeBucketStore struct{ o *UpOptions }
+
+func (c *codeBucketStore) PutTemplate(ctx context.Context, stack string, body []byte) (string, error) {
+	out, err := outputs.Read(ctx, c.o.AWS.Stacks, c.o.Config)
+	if err != nil {
+		return "", err
+	}
+	if out.CodeBucket == "" {
+		return "", fmt.Errorf("the code bucket (stack %s) is not deployed yet", stacks.StackNames(c.o.Config)[2])
+	}
+	key := "cloudformation/" + stack + ".json"
+	if _, err := c.o.AWS.Objects.PutObject(ctx, &s3.PutObjectInput{
+		Bucket: aws.String(out.CodeBucket), Key: aws.String(key), Body: bytes.NewReader(body),
+		ContentType: aws.String("application/json"),
+	}); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("https://%s.s3.%s.amazonaws.com/%s", out.CodeBucket, c.o.Config.Region, key), nil
+}
+
+func (o *UpOptions) readLogin(ctx context.Context, out *outputs.Platform) (Login, error) {
+	if out.LoginSecretArn == "" {
+		return Login{}, fmt.Errorf("stack output %s is missing; is stack %s deployed?", stacks.OutputLoginSecretArn, stacks.StackNames(o.Config)[2])
+	}
+	v, err := o.AWS.Secrets.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(out.LoginSecretArn)})
+	if err != nil {
+		return Login{}, fmt.Errorf("reading the JupyterHub login secret: %w", err)
+	}
+	var l struct{ Username, Password string }
+	if err := json.Unmarshal([]byte(aws.ToString(v.SecretString)), &l); err != nil || l.Password == "" {
+		// Never include the value in the error.
+		return Login{}, fmt.Errorf("the JupyterHub login secret is not JSON with username and password")
+	}
+	return Login{Username: l.Username, Password: l.Password}, nil
+}
