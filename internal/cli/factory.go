@@ -11,6 +11,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/sqletl/blueprint/internal/awsapi"
+	"github.com/sqletl/blueprint/internal/platform"
 
 	"github.com/sqletl/blueprint/internal/config"
 	"github.com/sqletl/blueprint/internal/ui"
@@ -34,6 +35,11 @@ type Factory struct {
 	// $BLUEPRINT_KUBECONFIG) when given, else the blueprint's EKS cluster
 	// from the stack outputs (filled in by the lifecycle commands).
 	KubeConfig func(ctx context.Context) (*rest.Config, error)
+	// Releases is the in-cluster platform (Helm); offline to list, it
+	// needs a cluster only to apply.
+	Releases func() platform.Releases
+	// InCluster builds the Kubernetes-side implementations of the actions.
+	InCluster func(ctx context.Context) (*InClusterDeps, error)
 }
 
 // GlobalOptions are the flags every command accepts.

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -89,6 +90,20 @@ func TestBytesAndDuration(t *testing.T) {
 	} {
 		if got := Duration(d); got != want {
 			t.Errorf("Duration(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
+
+func TestConfirm(t *testing.T) {
+	for answer, want := range map[string]bool{"y\n": true, "yes\n": true, "YES\n": true, "\n": false, "n\n": false, "maybe\n": false, "y": true} {
+		s, in, _, errOut := Test()
+		in.WriteString(answer)
+		got, err := s.Confirm("Delete?")
+		if err != nil || got != want {
+			t.Errorf("answer %q: got %v, %v; want %v", answer, got, err, want)
+		}
+		if !strings.Contains(errOut.String(), "Delete? [y/N]") {
+			t.Errorf("question not on stderr: %q", errOut.String())
 		}
 	}
 }

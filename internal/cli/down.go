@@ -1,0 +1,102 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sqletl/blueprint/internal/platform"
+	"github.com/sqletl/blueprint/internal/ui"
+)
+
+// DownOptions are the inputs of `blueprint down`.
+type DownOptions struct {
+	IO         *ui.IOStreams
+	Output     OutputFormat
+	Yes        bool
+	DeleteData bool
+	Build      func(ctx context.Context, pp progressPrinter) (*platform.DownOptions, error)
+}
+
+func newCmdDown(f *Factory, runF func(*DownOptions) error) *cobra.Command {
+	opts := &DownOptions{IO: f.IOStreams}
+	cmd := &cobra.Command{
+		Use:   "down",
+		Short: "Remove the platform, keeping the data lake unless --delete-data",
+		Long: `Ask for confirmation, uninstall the Helm releases (load balancers first) and
+wait until the cluster's load balancers are gone, empty the job-code and logs
+buckets, and delete the stacks in reverse order. The data stack (data lake
+bucket, KMS key, Glue database) is kept unless --delete-data is given, which
+asks a second time. Safe to re-run; when nothing is deployed it does nothing.`,
+		Example: `  blueprint down
+  blueprint down --yes                 # in CI
+  blueprint down --delete-data         # everything, after two confirmations`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Output, opts.Yes = f.Globals.Output, f.Globals.Yes
+			opts.Build = f.downOptions
+			if !opts.Yes && !opts.IO.CanPrompt() {
+				return usageErrorf("down needs confirmation and there is no terminal to ask on: pass --yes")
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return downRun(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().BoolVar(&opts.DeleteData, "delete-data", false, "also delete the data lake bucket, its KMS key and the Glue database")
+	return cmd
+}
+
+func downRun(ctx context.Context, opts *DownOptions) error {
+	pp := progressPrinter{opts.IO.Progress()}
+	down, err := opts.Build(ctx, pp)
+	if err != nil {
+		return err
+	}
+	down.DeleteData = opts.DeleteData
+	down.Confirm = confirmer(opts.IO, opts.Yes, opts.DeleteData)
+	res, err := down.Run(ctx)
+	if err != nil {
+		return err
+	}
+	if opts.Output == OutputJSON {
+		return opts.IO.WriteJSON(res)
+	}
+	w := opts.IO.Out
+	if res.NothingToDo && len(res.Kept) == 0 {
+		fmt.Fprintln(w, "Nothing to remove: no blueprint stack is deployed.")
+		return nil
+	}
+	if res.NothingToDo {
+		fmt.Fprintln(w, "Nothing to remove: only the data is left.")
+	}
+	for _, s := range res.Deleted {
+		fmt.Fprintf(w, "deleted  %s\n", s)
+	}
+	for _, b := range res.Emptied {
+		fmt.Fprintf(w, "emptied  s3://%s\n", b)
+	}
+	if len(res.Kept) > 0 {
+		fmt.Fprintln(w, "\nKept (delete with `blueprint down --delete-data`):")
+		for _, k := range res.Kept {
+			fmt.Fprintln(w, "  "+k)
+		}
+	}
+	return nil
+}
+
+// confirmer answers confirmations: --yes answers the first; the second
+// (--delete-data) is asked on the terminal even with --yes, unless there is
+// no terminal, where --yes --delete-data together are the explicit consent.
+func confirmer(io *ui.IOStreams, yes, deleteData bool) func(string) (bool, error) {
+	asked := 0
+	return func(q string) (bool, error) {
+		asked++
+		if yes && (asked == 1 || !io.CanPrompt()) {
+			return true, nil
+		}
+		return io.Confirm(q)
+	}
+}
