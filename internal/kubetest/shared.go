@@ -1,0 +1,94 @@
+package kubetest
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+)
+
+// RunShared starts one Env for a whole test binary, stores it in *env, runs
+// the tests and stops the Env. Call it from TestMain:
+//
+//	var env *kubetest.Env
+//
+//	func TestMain(m *testing.M) { os.Exit(kubetest.RunShared(m, &env)) }
+//
+// and begin each test with env.Require(t). If the binaries are missing and
+// BLUEPRINT_REQUIRE_KUBE is not "1", *env is set to a placeholder whose
+// Require skips, so the package's other tests still run; with
+// BLUEPRINT_REQUIRE_KUBE=1, or on any other startup error, RunShared prints
+// the error and returns 1 without running the tests.
+//
+// The server is started even when -run selects no test that needs it.
+func RunShared(m *testing.M, env **Env, opts ...Options) int {
+	var o Options
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	if !flag.Parsed() {
+		flag.Parse() // so the tests' flags (-v, -run, ...) are valid before m.Run
+	}
+	e, err := Launch(context.Background(), o)
+	switch {
+	case errors.Is(err, ErrNotInstalled) && !required():
+		*env = &Env{unavailable: err.Error()}
+		return m.Run()
+	case err != nil:
+		fmt.Fprintf(os.Stderr, "kubetest: %v\n", err)
+		if errors.Is(err, ErrNotInstalled) {
+			fmt.Fprintf(os.Stderr, "kubetest: %s=1: run hack/kube-apiserver.sh to build bin/kube-apiserver and install etcd\n", EnvRequire)
+		}
+		return 1
+	}
+	*env = e
+	code := m.Run()
+	if code != 0 {
+		fmt.Fprintf(os.Stderr, "kubetest logs (tests failed):\n%s", e.LogTails(40))
+	}
+	if err := e.Stop(); err != nil {
+		fmt.Fprintf(os.Stderr, "kubetest: stop: %v\n", err)
+		if code == 0 {
+			code = 1
+		}
+	}
+	return code
+}
+
+// Require skips t (or fails it under BLUEPRINT_REQUIRE_KUBE=1) when the Env
+// set up by RunShared is unavailable, and returns e.
+func (e *Env) Require(t testing.TB) *Env {
+	t.Helper()
+	if e == nil {
+		t.Fatal("kubetest: Env is nil; call kubetest.RunShared from TestMain or use kubetest.Start")
+	}
+	if e.unavailable != "" {
+		skipOrFail(t, e.unavailable)
+	}
+	return e
+}
+
+// CreateNamespace creates a namespace with a generated name ("test-xxxxx")
+// so tests sharing one server do not collide, and returns its name. Without
+// a controller-manager a deleted namespace never finishes terminating, so it
+// is left in place; the server and its data go away with Stop.
+func (e *Env) CreateNamespace(t testing.TB) string {
+	t.Helper()
+	cs, err := kubernetes.NewForConfig(e.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns, err := cs.CoreV1().Namespaces().Create(t.Context(), &corev1.Namespace{
+		ObjectMeta: metav1.ObjectMeta{GenerateName: "test-"},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatalf("kubetest: create namespace: %v", err)
+	}
+	return ns.Name
+}
