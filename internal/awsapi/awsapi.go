@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 )
 
@@ -25,8 +26,10 @@ type Options struct {
 	Profile string
 	// MaxAttempts per call, including retries of throttling and 5xx. Default 10.
 	MaxAttempts int
-	// HTTPClient replaces the transport (tests inject faults here).
-	HTTPClient *http.Client
+	// WrapTransport wraps the SDK's HTTP transport (tests inject faults
+	// here). The SDK's own transport stays underneath, so settings such as
+	// AWS_CA_BUNDLE keep working.
+	WrapTransport func(http.RoundTripper) http.RoundTripper
 }
 
 // Load builds the SDK config. It does not call AWS.
@@ -54,12 +57,16 @@ func Load(ctx context.Context, o Options) (aws.Config, error) {
 	if o.Profile != "" {
 		opts = append(opts, awsconfig.WithSharedConfigProfile(o.Profile))
 	}
-	if o.HTTPClient != nil {
-		opts = append(opts, awsconfig.WithHTTPClient(o.HTTPClient))
-	}
 	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("loading AWS configuration: %w", err)
+	}
+	if o.WrapTransport != nil {
+		bc, ok := cfg.HTTPClient.(*awshttp.BuildableClient)
+		if !ok {
+			return aws.Config{}, fmt.Errorf("wrapping the AWS transport: unexpected client %T", cfg.HTTPClient)
+		}
+		cfg.HTTPClient = &http.Client{Transport: o.WrapTransport(bc.GetTransport()), Timeout: bc.GetTimeout()}
 	}
 	return cfg, nil
 }
