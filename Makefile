@@ -16,7 +16,7 @@ export JSII_DEPRECATED ?= quiet
 
 GO_SOURCES := $(shell find . -name '*.go' -not -path './node_modules/*' -not -path './.cache/*') go.mod go.sum
 
-.PHONY: setup synth lint-templates test vet kube-tools clean help
+.PHONY: setup synth lint-templates test vet kube-tools moto clean help
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -46,8 +46,11 @@ vet:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed: $$out" >&2; exit 1; fi
 	$(GO) vet ./...
 
-test: setup kube-tools vet ## run every test (real synth, cfn-lint, cdk-nag, API server)
-	BLUEPRINT_REQUIRE_KUBE=1 BLUEPRINT_REQUIRE_CDK_CLI=1 $(GO) test -timeout 45m ./...
+moto:
+	@command -v moto_server >/dev/null || { echo "moto_server is missing: pip install 'moto[server]'" >&2; exit 1; }
+
+test: setup kube-tools moto vet ## run every test (real synth, cfn-lint, cdk-nag, moto, API server)
+	BLUEPRINT_REQUIRE_KUBE=1 BLUEPRINT_REQUIRE_CDK_CLI=1 BLUEPRINT_REQUIRE_MOTO=1 $(GO) test -timeout 45m ./...
 
 clean:
 	rm -rf bin cdk.out .cache

@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -42,6 +43,9 @@ func Synth(ctx context.Context, cfg *config.Config, outDir string) (*Result, err
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if err := CheckNode(); err != nil {
+		return nil, err
+	}
 	if err := os.RemoveAll(outDir); err != nil {
 		return nil, fmt.Errorf("clearing %s: %w", outDir, err)
 	}
@@ -56,6 +60,20 @@ func Synth(ctx context.Context, cfg *config.Config, outDir string) (*Result, err
 		return asm, &SynthError{Errors: errs}
 	}
 	return asm, nil
+}
+
+// CheckNode fails clearly when Node.js is missing: jsii runs the CDK's
+// JavaScript in a node child process, and without one it dies with a panic
+// deep in the runtime. $JSII_NODE names another node binary, as jsii reads it.
+func CheckNode() error {
+	node := os.Getenv("JSII_NODE")
+	if node == "" {
+		node = "node"
+	}
+	if _, err := exec.LookPath(node); err != nil {
+		return fmt.Errorf("Node.js is needed to synthesize the CDK app (the CDK runs in node through jsii) but %q is not on PATH: install Node.js 20 or newer (https://nodejs.org, or your package manager's nodejs), or set JSII_NODE", node)
+	}
+	return nil
 }
 
 // CrossStackReferencesFlag is set to "strong" explicitly (CDK's default):
