@@ -28,7 +28,14 @@ func Main() int {
 
 // run executes one command line against the given streams.
 func run(ctx context.Context, ios *ui.IOStreams, args []string) int {
-	f := NewFactory(ios)
+	return Run(ctx, NewFactory(ios), args)
+}
+
+// Run executes one command line with f's providers and returns the exit
+// code. End-to-end tests call it in-process with a Factory whose AWS
+// transport they wrap (fault injection); everything else is the real thing.
+func Run(ctx context.Context, f *Factory, args []string) int {
+	ios := f.IOStreams
 	root := newCmdRoot(f)
 	root.SetArgs(args)
 	cmd, err := root.ExecuteContextC(ctx)

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"sync"
 
@@ -40,6 +41,9 @@ type Factory struct {
 	Releases func() platform.Releases
 	// InCluster builds the Kubernetes-side implementations of the actions.
 	InCluster func(ctx context.Context) (*InClusterDeps, error)
+	// WrapAWSTransport, when set, wraps the AWS SDK's HTTP transport
+	// (end-to-end tests inject throttling and 5xx here).
+	WrapAWSTransport func(http.RoundTripper) http.RoundTripper
 }
 
 // GlobalOptions are the flags every command accepts.
@@ -73,7 +77,7 @@ func NewFactory(ios *ui.IOStreams) *Factory {
 		if err != nil {
 			return aws.Config{}, err
 		}
-		return awsapi.Load(ctx, awsapi.Options{Region: cfg.Region, Profile: f.Globals.Profile})
+		return awsapi.Load(ctx, awsapi.Options{Region: cfg.Region, Profile: f.Globals.Profile, WrapTransport: f.WrapAWSTransport})
 	}
 	f.KubeConfig = func(ctx context.Context) (*rest.Config, error) {
 		path := f.Globals.Kubeconfig
