@@ -14,9 +14,9 @@ CONFIG  ?= blueprint.yaml
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION ?= 20
 export JSII_DEPRECATED ?= quiet
 
-GO_SOURCES := $(shell find . -name '*.go' -not -path './node_modules/*' -not -path './.cache/*') go.mod go.sum
+GO_SOURCES := $(shell find . -name '*.go' -not -path './node_modules/*' -not -path './.cache/*' -not -path './tools/*') go.mod go.sum
 
-.PHONY: setup synth lint-templates test vet kube-tools moto clean help
+.PHONY: setup synth lint-templates test vet kube-tools argo-tools moto clean help
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -46,11 +46,15 @@ vet:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed: $$out" >&2; exit 1; fi
 	$(GO) vet ./...
 
+argo-tools: ## build bin/argovalidate (Argo Workflows' own validator, a separate Go module; for jobs lint and tests)
+	hack/argovalidate.sh
+
 moto:
 	@command -v moto_server >/dev/null || { echo "moto_server is missing: pip install 'moto[server]'" >&2; exit 1; }
 
-test: setup kube-tools moto vet ## run every test (real synth, cfn-lint, cdk-nag, moto, API server)
-	BLUEPRINT_REQUIRE_KUBE=1 BLUEPRINT_REQUIRE_CDK_CLI=1 BLUEPRINT_REQUIRE_MOTO=1 $(GO) test -timeout 45m ./...
+test: setup kube-tools argo-tools moto vet ## run every test (real synth, cfn-lint, cdk-nag, moto, API server, Argo validation)
+	BLUEPRINT_REQUIRE_KUBE=1 BLUEPRINT_REQUIRE_CDK_CLI=1 BLUEPRINT_REQUIRE_MOTO=1 BLUEPRINT_REQUIRE_ARGO=1 $(GO) test -timeout 60m ./...
+	cd tools/argovalidate && GOWORK=off GOFLAGS=-mod=mod $(GO) test -trimpath ./...
 
 clean:
 	rm -rf bin cdk.out .cache

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 
+	"go.yaml.in/yaml/v3"
+
 	"github.com/sqletl/blueprint/constructs/catalog"
 	"github.com/sqletl/blueprint/constructs/datalake"
 	"github.com/sqletl/blueprint/constructs/encryption"
@@ -291,5 +293,32 @@ func golden(t *testing.T, path, got string) {
 	}
 	if string(want) != got {
 		t.Errorf("%s differs (rerun with -update if intended):\n--- want\n%s\n--- got\n%s", path, want, got)
+	}
+}
+
+// The rules .cfnlintrc.yaml ignores are exactly stacks.CfnLintIgnored (what
+// `blueprint plan` ignores outside the repository).
+func TestCfnLintIgnoreListsAgree(t *testing.T) {
+	b, err := os.ReadFile("../.cfnlintrc.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rc struct {
+		IgnoreChecks []string `yaml:"ignore_checks"`
+	}
+	if err := yaml.Unmarshal(b, &rc); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, r := range rc.IgnoreChecks {
+		got[r] = true
+		if _, ok := stacks.CfnLintIgnored[r]; !ok {
+			t.Errorf(".cfnlintrc.yaml ignores %s but stacks.CfnLintIgnored does not", r)
+		}
+	}
+	for r := range stacks.CfnLintIgnored {
+		if !got[r] {
+			t.Errorf("stacks.CfnLintIgnored has %s but .cfnlintrc.yaml does not", r)
+		}
 	}
 }

@@ -4,14 +4,15 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 
 	"github.com/sqletl/blueprint/internal/awsapi"
+	"github.com/sqletl/blueprint/internal/outputs"
 	"github.com/sqletl/blueprint/internal/platform"
 
 	"github.com/sqletl/blueprint/internal/config"
@@ -79,15 +80,28 @@ func NewFactory(ios *ui.IOStreams) *Factory {
 		}
 		return awsapi.Load(ctx, awsapi.Options{Region: cfg.Region, Profile: f.Globals.Profile, WrapTransport: f.WrapAWSTransport})
 	}
+	f.Releases = newReleases
+	f.InCluster = f.newInCluster
 	f.KubeConfig = func(ctx context.Context) (*rest.Config, error) {
-		path := f.Globals.Kubeconfig
-		if path == "" {
-			path = os.Getenv("BLUEPRINT_KUBECONFIG")
+		in, err := f.InCluster(ctx)
+		if err != nil {
+			return nil, err
 		}
-		if path == "" {
-			return nil, fmt.Errorf("no cluster connection: pass --kubeconfig (or set BLUEPRINT_KUBECONFIG)")
+		var out *outputs.Platform
+		if f.kubeconfigOverride() == "" {
+			cfg, err := f.Config()
+			if err != nil {
+				return nil, err
+			}
+			awsCfg, err := f.AWS(ctx)
+			if err != nil {
+				return nil, err
+			}
+			if out, err = outputs.Read(ctx, cloudformation.NewFromConfig(awsCfg), cfg); err != nil {
+				return nil, err
+			}
 		}
-		return clientcmd.BuildConfigFromFlags("", path)
+		return in.Cluster.Connect(ctx, out)
 	}
 	return f
 }

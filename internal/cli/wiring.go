@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"os"
 
 	"github.com/sqletl/blueprint/internal/cdkapp"
 	"github.com/sqletl/blueprint/internal/platform"
@@ -12,7 +11,7 @@ import (
 // (--kubeconfig or $BLUEPRINT_KUBECONFIG): then the EKS stack is not
 // deployed and the in-cluster platform goes into that cluster.
 func (f *Factory) externalCluster() bool {
-	return f.Globals.Kubeconfig != "" || os.Getenv("BLUEPRINT_KUBECONFIG") != ""
+	return f.kubeconfigOverride() != ""
 }
 
 func (f *Factory) upOptions(ctx context.Context, outDir string, pp progressPrinter) (*platform.UpOptions, error) {

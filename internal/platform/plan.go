@@ -15,6 +15,7 @@ import (
 	"github.com/sqletl/blueprint/internal/assembly"
 	"github.com/sqletl/blueprint/internal/config"
 	"github.com/sqletl/blueprint/internal/outputs"
+	"github.com/sqletl/blueprint/stacks"
 )
 
 // PlanOptions describe what `up` would do, offline: no credentials, no
@@ -135,6 +136,13 @@ func (o *PlanOptions) cfnLint(ctx context.Context, asm *assembly.Assembly) Check
 	if o.CfnLintConfig != "" {
 		if _, err := os.Stat(o.CfnLintConfig); err == nil {
 			args = append(args, "--config-file", o.CfnLintConfig)
+		}
+	}
+	if len(args) == 0 {
+		// Outside the repository (no .cfnlintrc.yaml) the binary carries
+		// the same ignore list, so plan gives the same verdict anywhere.
+		for rule := range stacks.CfnLintIgnored {
+			args = append(args, "--ignore-checks", rule)
 		}
 	}
 	args = append(args, "--format", "parseable", "--")

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Builds tools/argovalidate (Argo Workflows' own offline validation, from
+# github.com/argoproj/argo-workflows/v4 on the Go module proxy) into
+# bin/argovalidate for internal/argo. Offline apart from the Go module proxy.
+#
+# tools/argovalidate is its own Go module so Argo's large dependency graph
+# never enters blueprint's go.mod. Idempotent: the build is skipped when
+# bin/argovalidate was built from the current tools/argovalidate sources
+# (a hash of them and of the Go version is kept next to the binary).
+#
+# Environment:
+#   FORCE=1   rebuild even when up to date
+set -euo pipefail
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+SRC="$REPO_ROOT/tools/argovalidate"
+BIN="$REPO_ROOT/bin/argovalidate"
+STAMP="$REPO_ROOT/bin/.argovalidate.hash"
+
+log() { printf '[argovalidate.sh] %s\n' "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+command -v go >/dev/null 2>&1 || die "go is not on PATH"
+[[ -f "$SRC/go.mod" ]] || die "$SRC/go.mod is missing"
+
+# Keep the tool's module independent of the repo's go.mod/go.work and of any
+# GOFLAGS (-mod=vendor in the environment would break it).
+export GOWORK=off GOFLAGS=-mod=mod CGO_ENABLED=0 GOTOOLCHAIN="${GOTOOLCHAIN:-auto}"
+
+source_hash() {
+  (
+    cd "$SRC"
+    # Every file of the module that affects the binary (tests excluded), in a
+    # stable order, plus the toolchain that builds it.
+    find . -type f \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' \) ! -name '*_test.go' -print0 \
+      | LC_ALL=C sort -z | xargs -0 sha256sum
+    go env GOVERSION GOOS GOARCH
+  ) | sha256sum | cut -d' ' -f1
+}
+
+want="$(source_hash)"
+if [[ "${FORCE:-}" != 1 && -x "$BIN" && -f "$STAMP" && "$(cat "$STAMP")" == "$want" ]]; then
+  log "bin/argovalidate is up to date ($want); nothing to build"
+  exit 0
+fi
+
+mkdir -p "$REPO_ROOT/bin"
+log "building bin/argovalidate from tools/argovalidate (Argo Workflows $(sed -n 's#^[[:space:]]*github.com/argoproj/argo-workflows/v4 \(v[^[:space:]]*\).*#\1#p' "$SRC/go.mod"))"
+start=$(date +%s)
+# Build to a temporary name and rename, so an interrupted build never leaves a
+# half-written binary that looks up to date.
+tmp="$BIN.tmp.$$"
+trap 'rm -f "$tmp"' EXIT
+( cd "$SRC" && go build -trimpath -o "$tmp" . ) || die "go build in tools/argovalidate failed (see above)"
+mv -f "$tmp" "$BIN"
+printf '%s\n' "$want" >"$STAMP"
+log "built bin/argovalidate in $(( $(date +%s) - start ))s"

@@ -1,0 +1,67 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/rest"
+
+	"github.com/sqletl/blueprint/internal/etl"
+	"github.com/sqletl/blueprint/internal/helmrelease"
+	"github.com/sqletl/blueprint/internal/kube"
+	"github.com/sqletl/blueprint/internal/outputs"
+	"github.com/sqletl/blueprint/internal/platform"
+	"github.com/sqletl/blueprint/jobs"
+)
+
+// kubeconfigOverride is --kubeconfig, else $BLUEPRINT_KUBECONFIG.
+func (f *Factory) kubeconfigOverride() string {
+	if f.Globals.Kubeconfig != "" {
+		return f.Globals.Kubeconfig
+	}
+	return os.Getenv("BLUEPRINT_KUBECONFIG")
+}
+
+// newInCluster builds the Kubernetes side of the actions. Nothing here
+// talks to a cluster or AWS yet.
+func (f *Factory) newInCluster(ctx context.Context) (*InClusterDeps, error) {
+	cluster := &kube.Cluster{Kubeconfig: f.kubeconfigOverride()}
+	awsCfg, err := f.AWS(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if cluster.Kubeconfig == "" {
+		cluster.Tokens = kube.NewTokenGenerator(awsCfg)
+	}
+	objects := s3.NewFromConfig(awsCfg, func(o *s3.Options) { o.UsePathStyle = f.pathStyleS3() })
+	return &InClusterDeps{
+		Cluster:   cluster,
+		Releases:  f.Releases(),
+		Inspector: kube.Inspector{},
+		Jobs:      sampleJobs{objects: objects},
+	}, nil
+}
+
+func newReleases() platform.Releases { return &helmrelease.Releases{} }
+
+// sampleJobs uploads the embedded sample jobs to the code bucket and
+// applies their WorkflowTemplates and CronWorkflows (up's last step).
+type sampleJobs struct{ objects etl.S3API }
+
+func (j sampleJobs) Push(ctx context.Context, kubeCfg *rest.Config, out *outputs.Platform) (int, error) {
+	if out.CodeBucket == "" {
+		return 0, fmt.Errorf("the code bucket is not deployed")
+	}
+	dyn, err := dynamic.NewForConfig(kubeCfg)
+	if err != nil {
+		return 0, err
+	}
+	res, err := etl.Push(ctx, etl.PushOptions{Objects: j.objects, Bucket: out.CodeBucket, Source: jobs.Samples, Kube: dyn})
+	if err != nil {
+		return 0, fmt.Errorf("uploading the sample jobs: %w", err)
+	}
+	return len(res.Uploaded), nil
+}

@@ -1,0 +1,148 @@
+package critpath_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/sqletl/blueprint/internal/cdkapp"
+	"github.com/sqletl/blueprint/internal/config"
+	"github.com/sqletl/blueprint/internal/critpath"
+)
+
+// TestDefaultApp models the real synthesized app and checks structural
+// facts of the schedule, not totals (those follow the duration table).
+func TestDefaultApp(t *testing.T) {
+	if testing.Short() {
+		t.Skip("synthesizes the whole app")
+	}
+	cfg, err := config.Parse(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	asm, err := cdkapp.Synth(context.Background(), cfg, filepath.Join(t.TempDir(), "cdk.out"))
+	if err != nil {
+		t.Fatalf("synth: %v", err)
+	}
+	rep, err := critpath.NewReport(asm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	up, down := rep.Up, rep.Down
+
+	t.Run("figures", func(t *testing.T) {
+		f := rep.Figures
+		if f.Stacks != len(asm.Stacks) || f.CustomResources != 0 || f.LambdaFunctions != 0 || f.Resources == 0 {
+			t.Errorf("figures = %+v", f)
+		}
+	})
+	t.Run("every resource type has a duration", func(t *testing.T) {
+		if len(up.Unknown) > 0 {
+			t.Errorf("types missing from DefaultTable (add them with a source): %v", up.Unknown)
+		}
+	})
+
+	steps := func(r *critpath.Result, typ string) []critpath.Step {
+		var out []critpath.Step
+		for _, s := range r.Steps {
+			if s.Type == typ {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	clusters := steps(up, "AWS::EKS::Cluster")
+	if len(clusters) != 1 {
+		t.Fatalf("%d EKS clusters", len(clusters))
+	}
+	cluster := clusters[0]
+
+	t.Run("up: the EKS cluster is on the critical path", func(t *testing.T) {
+		onPath := map[string]bool{}
+		for _, s := range up.Path {
+			onPath[s.Type] = true
+		}
+		for _, typ := range []string{"AWS::EKS::Cluster", "AWS::EKS::Nodegroup", critpath.TypeHelmRelease} {
+			if !onPath[typ] {
+				t.Errorf("no %s on the critical path %+v", typ, up.Path)
+			}
+		}
+		last := up.Path[len(up.Path)-1]
+		if up.Total != last.Finish || up.Total <= cluster.Finish-cluster.Start {
+			t.Errorf("total %v: last step ends %v, cluster takes %v", up.Total, last.Finish, cluster.Finish-cluster.Start)
+		}
+		for i := 1; i < len(up.Path); i++ {
+			if up.Path[i].Start < up.Path[i-1].Finish {
+				t.Errorf("path step %d starts %v before step %d finishes %v", i, up.Path[i].Start, i-1, up.Path[i-1].Finish)
+			}
+		}
+	})
+	t.Run("up: node groups and node-bound add-ons start after the cluster", func(t *testing.T) {
+		for _, ng := range steps(up, "AWS::EKS::Nodegroup") {
+			if ng.Start < cluster.Finish {
+				t.Errorf("node group %s starts %v, before the cluster is up (%v)", ng.LogicalID, ng.Start, cluster.Finish)
+			}
+		}
+		for _, a := range steps(up, "AWS::EKS::Addon") {
+			if a.Start < cluster.Finish {
+				t.Errorf("add-on %s starts %v, before the cluster is up", a.LogicalID, a.Start)
+			}
+		}
+	})
+	t.Run("up: stacks follow their dependencies; releases follow every stack", func(t *testing.T) {
+		span := map[string]critpath.StackSpan{}
+		for _, s := range up.Stacks {
+			span[s.Name] = s
+		}
+		for _, s := range asm.Stacks {
+			for _, d := range s.DependsOn {
+				if dep := asm.Stack(d); span[s.Name].Start < span[dep.Name].Finish {
+					t.Errorf("%s starts %v before %s finishes %v", s.Name, span[s.Name].Start, dep.Name, span[dep.Name].Finish)
+				}
+			}
+			if span[critpath.PhaseStack].Start < span[s.Name].Finish {
+				t.Errorf("Helm phase starts before %s finishes", s.Name)
+			}
+		}
+		roots := 0
+		for _, s := range asm.Stacks {
+			if len(s.DependsOn) == 0 && span[s.Name].Start == 0 {
+				roots++
+			}
+		}
+		if roots < 2 {
+			t.Errorf("%d stacks start at 0, want the independent ones in parallel", roots)
+		}
+	})
+	t.Run("down: in-cluster first, retained stacks kept, cluster before network", func(t *testing.T) {
+		span := map[string]critpath.StackSpan{}
+		for _, s := range down.Stacks {
+			span[s.Name] = s
+		}
+		if down.Path[0].Stack != critpath.PhaseStack {
+			t.Errorf("down starts with %+v, want the in-cluster uninstall", down.Path[0])
+		}
+		for _, s := range asm.Stacks {
+			_, modelled := span[s.Name]
+			if s.TerminationProtection == modelled {
+				t.Errorf("stack %s (termination protection %v) modelled as deleted: %v", s.Name, s.TerminationProtection, modelled)
+			}
+			for _, d := range s.DependsOn {
+				dep := asm.Stack(d)
+				if _, ok := span[dep.Name]; ok && modelled && span[dep.Name].Start < span[s.Name].Finish {
+					t.Errorf("%s deleted from %v, before its dependent %s is gone (%v)", dep.Name, span[dep.Name].Start, s.Name, span[s.Name].Finish)
+				}
+			}
+		}
+	})
+	t.Run("every cut models both directions", func(t *testing.T) {
+		if len(rep.Cuts) == 0 {
+			t.Fatal("no cuts apply to the app")
+		}
+		for _, c := range rep.Cuts {
+			if c.Up <= 0 || c.Down <= 0 {
+				t.Errorf("cut %q: up %v, down %v", c.Name, c.Up, c.Down)
+			}
+		}
+	})
+}

@@ -1,0 +1,368 @@
+// Package helmrelease installs, upgrades, lists, renders and removes the
+// in-cluster platform with the Helm SDK: blueprint's own chart (embedded)
+// and the pinned upstream charts (versions.go), with values built from
+// typed structs (values.go). It implements platform.Releases.
+//
+// Nothing here prints; the JupyterHub login only ever reaches a Kubernetes
+// Secret, never Helm values or errors.
+package helmrelease
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"time"
+
+	"helm.sh/helm/v3/pkg/action"
+	"helm.sh/helm/v3/pkg/chart"
+	"helm.sh/helm/v3/pkg/release"
+	"helm.sh/helm/v3/pkg/storage/driver"
+	"k8s.io/client-go/rest"
+
+	"github.com/sqletl/blueprint/charts"
+	"github.com/sqletl/blueprint/internal/config"
+	"github.com/sqletl/blueprint/internal/outputs"
+	"github.com/sqletl/blueprint/internal/platform"
+	"github.com/sqletl/blueprint/internal/wait"
+	"github.com/sqletl/blueprint/internal/workloads"
+)
+
+// Release names and namespaces.
+const (
+	PlatformRelease               = "blueprint"
+	ArgoWorkflowsRelease          = "argo-workflows"
+	JupyterHubRelease             = "jupyterhub"
+	ClusterAutoscalerRelease      = "cluster-autoscaler"
+	LoadBalancerControllerRelease = "aws-load-balancer-controller"
+
+	// platformNamespace holds our chart's release record; the chart itself
+	// creates the spark, jupyter and argo namespaces.
+	platformNamespace = workloads.NamespaceSystem
+	hubNamespace      = workloads.NamespaceJupyter
+)
+
+// Releases implements platform.Releases with the Helm SDK.
+type Releases struct {
+	// CacheDir holds downloaded charts, repository indexes and registry
+	// credentials. Default: <user cache dir>/blueprint/helm.
+	CacheDir string
+	// Debug receives Helm's debug lines (never values). Nil discards them.
+	Debug func(format string, v ...any)
+	// Clock drives the wait for the CRDs to be established; nil is the wall clock.
+	Clock wait.Clock
+}
+
+var _ platform.Releases = (*Releases)(nil)
+
+// spec is one release blueprint manages.
+type spec struct {
+	name, namespace string
+	// upstream is nil for blueprint's own chart.
+	upstream *Upstream
+	// field is the config path of the release's settings, e.g. "platform.argoWorkflows".
+	field string
+	// source is the configured chart location ("" = upstream repository).
+	source string
+	values func(*config.Config, *outputs.Platform) (map[string]any, error)
+}
+
+func ptrTo[T any](v T) *T { return &v }
+
+// allSpecs lists every release blueprint may manage, in install order: our
+// chart (namespaces, service accounts), the autoscaler, the load balancer
+// controller (its webhooks before anything they serve), Argo, JupyterHub
+// (whose Ingress, when public, needs the controller).
+func allSpecs(cfg *config.Config) []spec {
+	p := cfg.Platform
+	return []spec{
+		{name: PlatformRelease, namespace: platformNamespace, field: "",
+			values: func(c *config.Config, o *outputs.Platform) (map[string]any, error) {
+				return platformValues(c, o).ToMap()
+			}},
+		{name: ClusterAutoscalerRelease, namespace: workloads.ClusterAutoscaler.Namespace, upstream: ptrTo(clusterAutoscalerChart()),
+			field: "platform.clusterAutoscaler", source: p.ClusterAutoscaler.Chart,
+			values: func(c *config.Config, o *outputs.Platform) (map[string]any, error) {
+				v, err := clusterAutoscalerValues(c, o)
+				if err != nil {
+					return nil, err
+				}
+				return toMap(v)
+			}},
+		{name: LoadBalancerControllerRelease, namespace: workloads.NamespaceSystem, upstream: ptrTo(loadBalancerControllerChart()),
+			field: "platform.loadBalancerController", source: p.LoadBalancerController.Chart,
+			values: func(c *config.Config, o *outputs.Platform) (map[string]any, error) {
+				return toMap(loadBalancerControllerValues(c, o))
+			}},
+		{name: ArgoWorkflowsRelease, namespace: workloads.NamespaceArgo, upstream: ptrTo(argoWorkflowsChart()),
+			field: "platform.argoWorkflows", source: p.ArgoWorkflows.Chart,
+			values: func(c *config.Config, o *outputs.Platform) (map[string]any, error) {
+				return toMap(argoWorkflowsValues(c, o))
+			}},
+		{name: JupyterHubRelease, namespace: hubNamespace, upstream: ptrTo(jupyterHubChart()),
+			field: "platform.jupyterHub", source: p.JupyterHub.Chart,
+			values: func(c *config.Config, o *outputs.Platform) (map[string]any, error) {
+				return toMap(jupyterHubValues(c, o))
+			}},
+	}
+}
+
+// enabled reports whether cfg installs the release.
+func (s spec) enabled(cfg *config.Config) bool {
+	p := cfg.Platform
+	switch s.name {
+	case ArgoWorkflowsRelease:
+		return p.ArgoWorkflows.IsEnabled()
+	case JupyterHubRelease:
+		return p.JupyterHub.IsEnabled()
+	case ClusterAutoscalerRelease:
+		return p.ClusterAutoscaler.IsEnabled()
+	case LoadBalancerControllerRelease:
+		return p.PublicAccess.Enabled && p.LoadBalancerController.IsEnabled()
+	}
+	return true
+}
+
+func plannedSpecs(cfg *config.Config) []spec {
+	var out []spec
+	for _, s := range allSpecs(cfg) {
+		if s.enabled(cfg) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// chartName and version as Planned and List report them.
+func (s spec) chartAndVersion() (string, string) {
+	if s.upstream == nil {
+		return "blueprint-" + charts.PlatformDir, "embedded"
+	}
+	return s.upstream.Chart, s.upstream.Version
+}
+
+// Planned lists the releases Apply would install for cfg, offline.
+func (r *Releases) Planned(cfg *config.Config) []platform.ReleaseStatus {
+	var out []platform.ReleaseStatus
+	for _, s := range plannedSpecs(cfg) {
+		name, version := s.chartAndVersion()
+		if s.upstream == nil {
+			if ch, err := charts.Platform(); err == nil {
+				name, version = ch.Metadata.Name, ch.Metadata.Version
+			}
+		}
+		out = append(out, platform.ReleaseStatus{Name: s.name, Namespace: s.namespace, Chart: name, Version: version, Status: "planned"})
+	}
+	return out
+}
+
+// Apply installs or upgrades every planned release, in order, waiting for
+// each to be ready. Argo's CRDs are applied first, the hub's login Secret
+// right after blueprint's chart has created the jupyter namespace. A
+// release whose chart version, values and rendered manifest are unchanged
+// is left alone.
+func (r *Releases) Apply(ctx context.Context, kube *rest.Config, cfg *config.Config, out *outputs.Platform, login platform.Login) error {
+	specs := plannedSpecs(cfg)
+	if cfg.Platform.JupyterHub.IsEnabled() && (login.Username == "" || login.Password == "") {
+		return errors.New("the JupyterHub login is empty; it is read from the login secret in Secrets Manager (stack output LoginSecretArn)")
+	}
+	// Locate every chart before changing anything: an unreachable
+	// repository fails the run up front.
+	loaded := make([]*chart.Chart, len(specs))
+	for i, s := range specs {
+		ch, err := r.loadChart(s)
+		if err != nil {
+			return err
+		}
+		loaded[i] = ch
+	}
+	if err := r.applyCRDs(ctx, kube); err != nil {
+		return err
+	}
+	timeout := cfg.Platform.Timeout()
+	for i, s := range specs {
+		vals, err := s.values(cfg, out)
+		if err != nil {
+			return fmt.Errorf("release %s: building values: %w", s.name, err)
+		}
+		if err := r.installOrUpgrade(ctx, kube, s, loaded[i], vals, timeout); err != nil {
+			return err
+		}
+		if s.name == PlatformRelease && login.Username != "" {
+			if err := writeLoginSecret(ctx, kube, login); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// installOrUpgrade is the one code path for both: upgrade the release, or
+// install it when Helm has no record of it.
+func (r *Releases) installOrUpgrade(ctx context.Context, kube *rest.Config, s spec, ch *chart.Chart, vals map[string]any, timeout time.Duration) error {
+	c, err := r.actionConfig(kube, s.namespace)
+	if err != nil {
+		return err
+	}
+	last, err := c.Releases.Last(s.name)
+	if errors.Is(err, driver.ErrReleaseNotFound) {
+		in := action.NewInstall(c)
+		in.ReleaseName, in.Namespace = s.name, s.namespace
+		in.Wait, in.Timeout = true, timeout
+		if _, err := in.RunWithContext(ctx, ch, vals); err != nil {
+			return fmt.Errorf("installing release %s: %w", s.name, err)
+		}
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("reading release %s: %w", s.name, err)
+	}
+	if last.Info.Status.IsPending() {
+		return fmt.Errorf("release %s is %s from an interrupted run; roll it back or uninstall it (`blueprint down`), then run again", s.name, last.Info.Status)
+	}
+	if last.Info.Status == release.StatusDeployed {
+		same, err := r.unchanged(c, s, ch, vals, last)
+		if err != nil {
+			return err
+		}
+		if same {
+			return nil
+		}
+	}
+	up := action.NewUpgrade(c)
+	up.Namespace = s.namespace
+	up.Wait, up.Timeout = true, timeout
+	up.MaxHistory = maxHistory
+	if _, err := up.RunWithContext(ctx, s.name, ch, vals); err != nil {
+		return fmt.Errorf("upgrading release %s: %w", s.name, err)
+	}
+	return nil
+}
+
+// maxHistory keeps a few revisions for `helm rollback`.
+const maxHistory = 5
+
+// unchanged reports whether upgrading would change nothing: same chart
+// and version, same values, same rendered manifest.
+func (r *Releases) unchanged(c *action.Configuration, s spec, ch *chart.Chart, vals map[string]any, last *release.Release) (bool, error) {
+	if last.Chart == nil || last.Chart.Metadata == nil ||
+		last.Chart.Metadata.Name != ch.Metadata.Name || last.Chart.Metadata.Version != ch.Metadata.Version {
+		return false, nil
+	}
+	stored, err := toMap(last.Config)
+	if err != nil {
+		return false, nil
+	}
+	if !reflect.DeepEqual(stored, vals) {
+		return false, nil
+	}
+	dry := action.NewUpgrade(c)
+	dry.Namespace = s.namespace
+	dry.DryRun = true
+	// Only the manifest text is compared; validating it against the
+	// server's OpenAPI schema (megabytes with the Argo CRDs) adds nothing.
+	dry.DisableOpenAPIValidation = true
+	rendered, err := dry.Run(s.name, ch, vals)
+	if err != nil {
+		return false, fmt.Errorf("rendering release %s: %w", s.name, err)
+	}
+	return rendered.Manifest == last.Manifest, nil
+}
+
+// Uninstall removes every release blueprint manages (enabled or not, so a
+// release turned off after install is removed too), in reverse install
+// order: JupyterHub and its Ingress first, waiting until they are gone so
+// the load balancer controller can delete the ALB, then the controller,
+// the others, and blueprint's chart. Missing releases are skipped.
+func (r *Releases) Uninstall(ctx context.Context, kube *rest.Config, cfg *config.Config) error {
+	specs := allSpecs(cfg)
+	slices.Reverse(specs)
+	timeout := cfg.Platform.Timeout()
+	for _, s := range specs {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		c, err := r.actionConfig(kube, s.namespace)
+		if err != nil {
+			return err
+		}
+		un := action.NewUninstall(c)
+		un.IgnoreNotFound = true
+		un.Timeout = timeout
+		// Waiting for deletion matters where a controller must clean up
+		// outside the cluster (the ALB behind the hub's Ingress).
+		un.Wait = s.name == JupyterHubRelease && cfg.Platform.PublicAccess.Enabled
+		if _, err := un.Run(s.name); err != nil && !errors.Is(err, driver.ErrReleaseNotFound) {
+			return fmt.Errorf("uninstalling release %s: %w", s.name, err)
+		}
+		if s.name == JupyterHubRelease {
+			if err := deleteLoginSecret(ctx, kube); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// List reports the installed releases blueprint manages.
+func (r *Releases) List(ctx context.Context, kube *rest.Config, cfg *config.Config) ([]platform.ReleaseStatus, error) {
+	var out []platform.ReleaseStatus
+	for _, s := range allSpecs(cfg) {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		c, err := r.actionConfig(kube, s.namespace)
+		if err != nil {
+			return nil, err
+		}
+		last, err := c.Releases.Last(s.name)
+		if errors.Is(err, driver.ErrReleaseNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading release %s: %w", s.name, err)
+		}
+		st := platform.ReleaseStatus{Name: s.name, Namespace: s.namespace, Status: last.Info.Status.String()}
+		if last.Chart != nil && last.Chart.Metadata != nil {
+			st.Chart, st.Version = last.Chart.Metadata.Name, last.Chart.Metadata.Version
+		}
+		out = append(out, st)
+	}
+	return out, nil
+}
+
+// Revision is the current revision of a release, 0 when it is not installed.
+func (r *Releases) Revision(kube *rest.Config, name string, cfg *config.Config) (int, error) {
+	for _, s := range allSpecs(cfg) {
+		if s.name != name {
+			continue
+		}
+		c, err := r.actionConfig(kube, s.namespace)
+		if err != nil {
+			return 0, err
+		}
+		last, err := c.Releases.Last(name)
+		if errors.Is(err, driver.ErrReleaseNotFound) {
+			return 0, nil
+		}
+		if err != nil {
+			return 0, err
+		}
+		return last.Version, nil
+	}
+	return 0, fmt.Errorf("%q is not a blueprint release", name)
+}
+
+func (r *Releases) cacheDir() (string, error) {
+	if r.CacheDir != "" {
+		return r.CacheDir, nil
+	}
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("finding the user cache directory for Helm charts: %w", err)
+	}
+	return filepath.Join(dir, "blueprint", "helm"), nil
+}

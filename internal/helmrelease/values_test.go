@@ -1,0 +1,211 @@
+package helmrelease
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/sqletl/blueprint/internal/config"
+	"github.com/sqletl/blueprint/internal/outputs"
+	"github.com/sqletl/blueprint/internal/platform"
+	"github.com/sqletl/blueprint/manifests"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// testOutputs are stack outputs as a deployed default config would have them.
+func testOutputs() *outputs.Platform {
+	return &outputs.Platform{
+		VpcID:           "vpc-0123456789abcdef0",
+		KeyArn:          "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555",
+		DataLakeBucket:  "blueprint-data-lake-abc123",
+		CodeBucket:      "blueprint-code-abc123",
+		LogsBucket:      "blueprint-logs-abc123",
+		GlueDatabase:    "blueprint_lake",
+		AthenaWorkgroup: "blueprint-etl",
+		LoginSecretArn:  "arn:aws:secretsmanager:us-east-1:123456789012:secret:blueprint-login-AbCdEf",
+		ClusterName:     "blueprint",
+		ArcJobRole:      "arn:aws:iam::123456789012:role/blueprint-arcjob",
+		NotebookRole:    "arn:aws:iam::123456789012:role/blueprint-notebook",
+		ArgoServerRole:  "arn:aws:iam::123456789012:role/blueprint-argo-server",
+		AutoscalerRole:  "arn:aws:iam::123456789012:role/blueprint-autoscaler",
+		NodeRole:        "arn:aws:iam::123456789012:role/blueprint-nodes",
+	}
+}
+
+func parseConfig(t *testing.T, yaml string) *config.Config {
+	t.Helper()
+	cfg, err := config.Parse([]byte(yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+const publicYAML = `
+platform:
+  publicAccess: {enabled: true, domain: etl.example.com, certificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-1111-2222-3333-444455556666"}`
+
+// Golden values of every release for the default config (and the public
+// variant, which adds the Ingress and the load balancer controller).
+func TestValuesGolden(t *testing.T) {
+	for _, variant := range []struct{ name, yaml string }{{"default", ""}, {"public", publicYAML}} {
+		cfg := parseConfig(t, variant.yaml)
+		for _, s := range plannedSpecs(cfg) {
+			if s.upstream == nil {
+				continue // our chart's values are charts' golden tests' business
+			}
+			t.Run(variant.name+"/"+s.name, func(t *testing.T) {
+				vals, err := s.values(cfg, testOutputs())
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := json.MarshalIndent(vals, "", "  ")
+				if err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, '\n')
+				golden := filepath.Join("testdata", variant.name, s.name+".values.json")
+				if *update {
+					if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
+						t.Fatal(err)
+					}
+					if err := os.WriteFile(golden, got, 0o644); err != nil {
+						t.Fatal(err)
+					}
+				}
+				want, err := os.ReadFile(golden)
+				if err != nil {
+					t.Fatalf("%v (run with -update to create it)", err)
+				}
+				if !bytes.Equal(got, want) {
+					t.Errorf("values differ from %s (run with -update if intended):\n%s", golden, got)
+				}
+			})
+		}
+	}
+}
+
+// No values map, of any release in any variant, carries the login or a
+// token: the hub reads its login from the Secret by name.
+func TestValuesHoldNoSecret(t *testing.T) {
+	login := platform.Login{Username: "etl-admin", Password: "Zq8!pass-word-never-in-values"}
+	for _, yaml := range []string{"", publicYAML} {
+		cfg := parseConfig(t, yaml)
+		for _, s := range allSpecs(cfg) {
+			vals, err := s.values(cfg, testOutputs())
+			if err != nil {
+				t.Fatal(err)
+			}
+			data, _ := json.Marshal(vals)
+			text := string(data)
+			for _, bad := range []string{login.Password, `"secretToken"`, `"apiToken"`, `"accessKey"`, `"secretKey"`, "secret-token"} {
+				if strings.Contains(text, bad) {
+					t.Errorf("%s values contain %q", s.name, bad)
+				}
+			}
+		}
+	}
+	cfg := parseConfig(t, "")
+	hub := jupyterHubValues(cfg, testOutputs())
+	refs := map[string]string{}
+	for _, e := range hub.Hub.ExtraEnv {
+		refs[e.Name] = e.ValueFrom.SecretKeyRef.Name + "/" + e.ValueFrom.SecretKeyRef.Key
+	}
+	if refs[loginPasswordEnvVar] != "jupyterhub-login/password" || refs[loginUsernameEnvVar] != "jupyterhub-login/username" {
+		t.Errorf("hub login env does not reference the Secret: %v", refs)
+	}
+}
+
+func TestValuesRequirements(t *testing.T) {
+	cfg := parseConfig(t, "")
+	out := testOutputs()
+	argo := argoWorkflowsValues(cfg, out)
+	hub := jupyterHubValues(cfg, out)
+	checks := []struct {
+		name string
+		ok   bool
+	}{
+		{"argo: client auth only", slices.Equal(argo.Server.AuthModes, []string{"client"})},
+		{"argo: CRDs not from the chart", !argo.CRDs.Install},
+		{"argo: workflows in spark as arcjob", slices.Equal(argo.Controller.WorkflowNamespaces, []string{"spark"}) &&
+			argo.Workflow.ServiceAccount.Name == "arcjob" && !argo.Workflow.ServiceAccount.Create},
+		{"argo: controller and server on demand", argo.Controller.NodeSelector["lifecycle"] == "OnDemand" && argo.Server.NodeSelector["lifecycle"] == "OnDemand"},
+		{"argo: logs to the logs bucket via IRSA", argo.ArtifactRepository.ArchiveLogs && argo.ArtifactRepository.S3.Bucket == out.LogsBucket &&
+			argo.ArtifactRepository.S3.UseSDKCreds && !argo.UseStaticCredentials},
+		{"hub: arc image pinned", hub.SingleUser.Image.Name == "ghcr.io/tripl-ai/arc-jupyter" && hub.SingleUser.Image.Tag != "" && hub.SingleUser.Image.Tag != "latest"},
+		{"hub: notebook service account", hub.SingleUser.ServiceAccountName == "notebook"},
+		{"hub: persistent gp3 home", hub.SingleUser.Storage.Type == "dynamic" && hub.SingleUser.Storage.Dynamic.StorageClass == "gp3" && hub.SingleUser.Storage.Capacity == "10Gi"},
+		{"hub: culling after an hour", hub.Cull.Enabled && hub.Cull.Timeout == 3600},
+		{"hub: two profiles, small default", len(hub.SingleUser.ProfileList) == 2 && hub.SingleUser.ProfileList[0].Default},
+		{"hub: private proxy", hub.Proxy.Service.Type == "ClusterIP" && !hub.Ingress.Enabled},
+		{"hub: data lake env", hub.SingleUser.ExtraEnv["DATA_LAKE"] == "s3a://"+out.DataLakeBucket+"/" && hub.SingleUser.ExtraEnv["AWS_REGION"] == "us-east-1"},
+	}
+	for _, c := range checks {
+		if !c.ok {
+			t.Errorf("%s: not met", c.name)
+		}
+	}
+	pub := jupyterHubValues(parseConfig(t, publicYAML), out)
+	if !pub.Ingress.Enabled || pub.Ingress.Hosts[0] != "etl.example.com" ||
+		pub.Ingress.Annotations["alb.ingress.kubernetes.io/certificate-arn"] == "" {
+		t.Errorf("public ingress: %+v", pub.Ingress)
+	}
+}
+
+// The autoscaler has an image for every supported Kubernetes version, of
+// the same minor.
+func TestAutoscalerImageMatchesMinor(t *testing.T) {
+	for _, v := range config.SupportedKubernetesVersions {
+		cfg := parseConfig(t, "cluster: {version: \""+v+"\"}")
+		vals, err := clusterAutoscalerValues(cfg, testOutputs())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(vals.Image.Tag, "v"+v+".") {
+			t.Errorf("Kubernetes %s gets cluster-autoscaler %s", v, vals.Image.Tag)
+		}
+		if vals.RBAC.ServiceAccount.Name != "cluster-autoscaler" || vals.RBAC.ServiceAccount.Annotations[irsaAnnotation] == "" {
+			t.Errorf("service account: %+v", vals.RBAC.ServiceAccount)
+		}
+	}
+	if _, ok := autoscalerImageTag("1.20"); ok {
+		t.Error("an unsupported version has an image")
+	}
+}
+
+func TestArgoChartMatchesCRDs(t *testing.T) {
+	if got := argoWorkflowsChart().AppVersion; got != manifests.ArgoVersion {
+		t.Errorf("argo-workflows chart deploys %s but the CRDs are %s; pin the chart version with appVersion %s", got, manifests.ArgoVersion, manifests.ArgoVersion)
+	}
+}
+
+func TestPlanned(t *testing.T) {
+	tests := []struct {
+		name, yaml string
+		want       []string
+	}{
+		{"default", "", []string{"blueprint", "cluster-autoscaler", "argo-workflows", "jupyterhub"}},
+		{"public", publicYAML, []string{"blueprint", "cluster-autoscaler", "aws-load-balancer-controller", "argo-workflows", "jupyterhub"}},
+		{"own chart only", "platform: {argoWorkflows: {enabled: false}, jupyterHub: {enabled: false}, clusterAutoscaler: {enabled: false}}", []string{"blueprint"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []string
+			for _, r := range (&Releases{}).Planned(parseConfig(t, tt.yaml)) {
+				got = append(got, r.Name)
+				if r.Namespace == "" || r.Chart == "" || r.Version == "" || r.Status != "planned" {
+					t.Errorf("incomplete: %+v", r)
+				}
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("planned %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
