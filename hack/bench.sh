@@ -123,7 +123,7 @@ gobench ./internal/helmrelease BenchmarkHelmUpgrade "Helm upgrade of our charts 
 read -r stacks resources custom lambdas bytes < <(jq -r '.figures | "\(.stacks) \(.resources) \(.customResources) \(.lambdaFunctions) \(.templateBytes)"' "$work/report.json")
 rows+=("| template figures | $stacks stacks, $resources resources | custom resources $custom, Lambda functions $lambdas (both must be 0); $((bytes / 1024)) KiB of templates |")
 mins() { jq -r "$1 / 1e9 | \"\\(. / 60 | floor):\\(. % 60 | floor | tostring | if length < 2 then \"0\" + . else . end)\"" "$work/report.json"; }
-path() { jq -r "[.$1.criticalPath[] | select(.type != \"CloudFormation::Stack(complete)\") | .logicalId | sub(\"[0-9A-F]{8}$\"; \"\")] | join(\" → \")" "$work/report.json"; }
+path() { jq -r "[.$1.criticalPath[] | select(.type != \"CloudFormation::Stack(complete)\") | if .logicalId == \"(begin)\" then \"[\" + .stack + \"]\" else .logicalId | sub(\"[0-9A-F]{8}$\"; \"\") end] | join(\" → \")" "$work/report.json"; }
 rows+=("| deploy critical path, \`up\` (model) | $(mins .up.total) (m:ss) | goal ≤ 15:00; $(path up) |")
 rows+=("| critical path, \`down\` (model) | $(mins .down.total) (m:ss) | $(path down) |")
 

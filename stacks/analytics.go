@@ -37,7 +37,7 @@ func newAnalyticsStack(scope constructs.Construct, id string, props *awscdk.Stac
 		Key:                        key,
 		BytesScannedCutoffPerQuery: cfg.Athena.BytesScannedCutoffPerQuery,
 	})
-	hub := login.New(stack, "JupyterLogin", login.Props{Key: key})
+	hub := login.New(stack, "JupyterLogin", login.Props{Key: key, Name: LoginSecretName(cfg)})
 	nag.Suppress(hub.Secret, nag.Rule{ID: "AwsSolutions-SMG4",
 		Reason: "rotation needs a Lambda (blueprint ships none); rotate by re-running `blueprint up --rotate-login`"})
 

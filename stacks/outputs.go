@@ -1,5 +1,7 @@
 package stacks
 
+import "github.com/sqletl/blueprint/internal/config"
+
 // Stack output keys: the contract between the CDK app and the CLI, which
 // reads them after deploying (cluster connection, Helm values, uploads).
 const (
@@ -30,3 +32,8 @@ const (
 var CfnLintIgnored = map[string]string{
 	"W3010": "availability zones are explicit (network.availabilityZones) so synthesis needs no account lookup and subnets never move between zones",
 }
+
+// LoginSecretName is the Secrets Manager name of the generated JupyterHub
+// login. A fixed name per deployment lets the CLI read it without the stack
+// outputs (and tells an operator where to look).
+func LoginSecretName(cfg *config.Config) string { return cfg.Name + "/jupyterhub-login" }

@@ -36,7 +36,7 @@ func (f *Factory) newInCluster(ctx context.Context) (*InClusterDeps, error) {
 	if cluster.Kubeconfig == "" {
 		cluster.Tokens = kube.NewTokenGenerator(awsCfg)
 	}
-	objects := s3.NewFromConfig(awsCfg, func(o *s3.Options) { o.UsePathStyle = f.pathStyleS3() })
+	objects := s3.NewFromConfig(awsCfg, f.s3Options)
 	return &InClusterDeps{
 		Cluster:   cluster,
 		Releases:  f.Releases(),

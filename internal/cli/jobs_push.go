@@ -48,7 +48,7 @@ func (f *Factory) etlDeps() etlDeps {
 			if err != nil {
 				return nil, err
 			}
-			return s3.NewFromConfig(awsCfg, func(o *s3.Options) { o.UsePathStyle = f.pathStyleS3() }), nil
+			return s3.NewFromConfig(awsCfg, f.s3Options), nil
 		},
 		Athena: func(ctx context.Context) (etl.AthenaAPI, error) {
 			awsCfg, err := f.AWS(ctx)

@@ -29,7 +29,7 @@ func (f *Factory) platformAWS(ctx context.Context) (platform.AWS, platform.Retai
 	return platform.AWS{
 		Stacks:        cloudformation.NewFromConfig(cfg),
 		Identity:      sts.NewFromConfig(cfg),
-		Objects:       s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = f.pathStyleS3() }),
+		Objects:       s3.NewFromConfig(cfg, f.s3Options),
 		Secrets:       secretsmanager.NewFromConfig(cfg),
 		LoadBalancers: awsapi.LoadBalancers{API: elbv2.NewFromConfig(cfg)},
 	}, retainedClients{glue.NewFromConfig(cfg), kms.NewFromConfig(cfg)}, nil
@@ -39,6 +39,14 @@ func (f *Factory) platformAWS(ctx context.Context) (platform.AWS, platform.Retai
 // VPC endpoint) resolves bucket names in the path, not the host name.
 func (f *Factory) pathStyleS3() bool {
 	return os.Getenv("AWS_ENDPOINT_URL") != "" || os.Getenv("AWS_ENDPOINT_URL_S3") != ""
+}
+
+// s3Options: path-style addressing for custom endpoints, and no SDK log
+// line when a response (such as a multipart object) carries no checksum
+// to validate: progress output is blueprint's, not the SDK's.
+func (f *Factory) s3Options(o *s3.Options) {
+	o.UsePathStyle = f.pathStyleS3()
+	o.DisableLogOutputChecksumValidationSkipped = true
 }
 
 // retainedClients joins the Glue and KMS calls of `down --delete-data`.

@@ -257,12 +257,11 @@ func (c *codeBucketStore) PutTemplate(ctx context.Context, stack string, body []
 }
 
 func (o *UpOptions) readLogin(ctx context.Context, out *outputs.Platform) (Login, error) {
-	if out.LoginSecretArn == "" {
-		return Login{}, fmt.Errorf("stack output %s is missing; is stack %s deployed?", stacks.OutputLoginSecretArn, stacks.StackNames(o.Config)[2])
-	}
-	v, err := o.AWS.Secrets.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(out.LoginSecretArn)})
+	// By name, which the analytics stack fixes per deployment.
+	name := stacks.LoginSecretName(o.Config)
+	v, err := o.AWS.Secrets.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(name)})
 	if err != nil {
-		return Login{}, fmt.Errorf("reading the JupyterHub login secret: %w", err)
+		return Login{}, fmt.Errorf("reading the JupyterHub login secret %q (stack %s): %w", name, stacks.StackNames(o.Config)[2], err)
 	}
 	var l struct{ Username, Password string }
 	if err := json.Unmarshal([]byte(aws.ToString(v.SecretString)), &l); err != nil || l.Password == "" {
