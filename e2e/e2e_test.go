@@ -78,7 +78,7 @@ var (
 // harness runs commands like a user would, one fresh process-like Factory
 // per command.
 type harness struct {
-	t       *testing.T
+	t       testing.TB
 	dir     string
 	wrapAWS func(http.RoundTripper) http.RoundTripper
 	cfn     *cloudformation.Client
@@ -92,10 +92,16 @@ type harness struct {
 // newHarness resets moto and uses env as the cluster. Each test needs its
 // own API server: without a namespace controller, namespaces a previous
 // down deleted stay Terminating for good.
-func newHarness(t *testing.T, env *kubetest.Env) *harness {
+func newHarness(t testing.TB, env *kubetest.Env) *harness {
 	moto.Require(t)
 	moto.Reset(t)
-	moto.Setenv(t)
+	t.Setenv("AWS_PROFILE", "")
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+	for _, kv := range moto.Environ() {
+		k, v, _ := strings.Cut(kv, "=")
+		t.Setenv(k, v)
+	}
 	t.Setenv("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "blueprint.yaml"), []byte(testConfig), 0o644); err != nil {
@@ -144,7 +150,7 @@ func (h *harness) mustRun(args ...string) result {
 	return r
 }
 
-func decode[T any](t *testing.T, r result) T {
+func decode[T any](t testing.TB, r result) T {
 	t.Helper()
 	var v T
 	if err := json.Unmarshal([]byte(r.stdout), &v); err != nil {
@@ -511,5 +517,20 @@ func TestFaults(t *testing.T) {
 	}
 	if _, err := h.kube.CoreV1().Secrets("jupyter").Get(context.Background(), "jupyterhub-login", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
 		t.Errorf("hub login Secret after down: %v", err)
+	}
+}
+
+// BenchmarkUpNoop times `up` on a deployed, unchanged platform: synth,
+// template comparison of every stack, Helm's no-op check, the job upload
+// check. hack/bench.sh runs it (make bench).
+func BenchmarkUpNoop(b *testing.B) {
+	h := newHarness(b, kube.Require(b))
+	if r := h.run("up"); r.code != 0 {
+		h.seedLogin() // see the package comment
+		h.mustRun("up")
+	}
+	b.ResetTimer()
+	for range b.N {
+		h.mustRun("up")
 	}
 }

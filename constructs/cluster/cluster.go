@@ -119,7 +119,9 @@ func New(scope constructs.Construct, id string, props Props) *Cluster {
 		},
 		UpgradePolicy: &awseks.CfnCluster_UpgradePolicyProperty{SupportType: jsii.String("STANDARD")},
 	})
-	cluster.Node().AddDependency(logGroup)
+	// The role's default policy grants the KMS use EKS checks at create time
+	// (secrets encryption); depending on the role covers that policy too.
+	cluster.Node().AddDependency(logGroup, role)
 
 	out := &Cluster{
 		Cluster:                cluster,

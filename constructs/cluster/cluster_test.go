@@ -68,6 +68,13 @@ func TestControlPlane(t *testing.T) {
 			t.Errorf("%s: %s missing from %s", what, frag, s)
 		}
 	}
+	// EKS checks its KMS access when creating the cluster, so the control
+	// plane role's policy (which grants it) must exist first.
+	for _, r := range cdktest.Resources(doc, "AWS::EKS::Cluster") {
+		if !strings.Contains(js(r["DependsOn"]), "ControlPlaneRoleDefaultPolicy") {
+			t.Errorf("cluster does not wait for the control plane role's KMS policy: DependsOn %v", r["DependsOn"])
+		}
+	}
 	lg := one(t, doc, "AWS::Logs::LogGroup")
 	if lg["LogGroupName"] != "/aws/eks/etl/cluster" || lg["RetentionInDays"] != float64(30) {
 		t.Errorf("control-plane log group = %v", lg)

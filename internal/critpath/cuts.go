@@ -31,10 +31,8 @@ func Cuts(asm *assembly.Assembly) []Scenario {
 			parallel[i].After = []string{first}
 		}
 	}
-	out = append(out, Scenario{Name: "parallel Helm releases",
-		Change: "helmrelease.Releases.Apply installs the upstream releases concurrently once blueprint's own chart is in " +
-			"(none needs another); their durations overlap",
-		Options: Options{Releases: parallel}})
+	// (Applied: Apply now installs them concurrently, so DefaultReleases
+	// already models this; parallel stays for the scenarios below.)
 
 	network, cluster := stackWith(asm, "AWS::EC2::VPC"), stackWith(asm, "AWS::EKS::Cluster")
 	if network != nil && cluster != nil && network != cluster {

@@ -104,9 +104,10 @@ type Release struct {
 }
 
 // DefaultReleases is the in-cluster phase up runs after the stacks, as
-// helmrelease.Releases.Apply runs it for the default config: one release
-// after another, each waited for (blueprint's own chart first: namespaces,
-// service accounts, the hub's login Secret right after it). The load
+// helmrelease.Releases.Apply runs it for the default config: blueprint's
+// own chart first (namespaces, service accounts, the hub's login Secret
+// right after it), then the upstream releases at the same time, each
+// waited for. The load
 // balancer controller is installed only with public access, off by
 // default. The figures are estimates (chart resources ready, images pulled
 // on fresh nodes): JupyterHub pulls the hub, proxy and the large
@@ -115,8 +116,8 @@ func DefaultReleases() []Release {
 	return []Release{
 		{Name: "blueprint", Install: 10 * time.Second, Uninstall: 10 * time.Second},
 		{Name: "cluster-autoscaler", Install: 30 * time.Second, Uninstall: 10 * time.Second, After: []string{"blueprint"}},
-		{Name: "argo-workflows", Install: 60 * time.Second, Uninstall: 20 * time.Second, After: []string{"cluster-autoscaler"}},
-		{Name: "jupyterhub", Install: 4 * time.Minute, Uninstall: 30 * time.Second, After: []string{"argo-workflows"}},
+		{Name: "argo-workflows", Install: 60 * time.Second, Uninstall: 20 * time.Second, After: []string{"blueprint"}},
+		{Name: "jupyterhub", Install: 4 * time.Minute, Uninstall: 30 * time.Second, After: []string{"blueprint"}},
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"sync"
 	"time"
 
 	"helm.sh/helm/v3/pkg/action"
@@ -183,7 +184,8 @@ func (r *Releases) Apply(ctx context.Context, kube *rest.Config, cfg *config.Con
 		return err
 	}
 	timeout := cfg.Platform.Timeout()
-	for i, s := range specs {
+	apply := func(i int) error {
+		s := specs[i]
 		vals, err := s.values(cfg, out)
 		if err != nil {
 			return fmt.Errorf("release %s: building values: %w", s.name, err)
@@ -192,12 +194,37 @@ func (r *Releases) Apply(ctx context.Context, kube *rest.Config, cfg *config.Con
 			return err
 		}
 		if s.name == PlatformRelease && login.Username != "" {
-			if err := writeLoginSecret(ctx, kube, login); err != nil {
-				return err
-			}
+			return writeLoginSecret(ctx, kube, login)
+		}
+		return nil
+	}
+	// blueprint's chart (namespaces, service accounts, storage class) and
+	// the load balancer controller (its webhook must serve before any
+	// Ingress or Service is made) go first, in order. The rest need only
+	// those, not each other, so they install at the same time: the Helm
+	// phase takes as long as the slowest release, not the sum
+	// (docs/performance.md, cut 1).
+	var rest []int
+	for i, s := range specs {
+		if s.name != PlatformRelease && s.name != LoadBalancerControllerRelease {
+			rest = append(rest, i)
+			continue
+		}
+		if err := apply(i); err != nil {
+			return err
 		}
 	}
-	return nil
+	errs := make([]error, len(specs))
+	var wg sync.WaitGroup
+	for _, i := range rest {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = apply(i)
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // installOrUpgrade is the one code path for both: upgrade the release, or
