@@ -120,8 +120,9 @@ func New(scope constructs.Construct, id string, props Props) *Cluster {
 		UpgradePolicy: &awseks.CfnCluster_UpgradePolicyProperty{SupportType: jsii.String("STANDARD")},
 	})
 	// The role's default policy grants the KMS use EKS checks at create time
-	// (secrets encryption); depending on the role covers that policy too.
-	cluster.Node().AddDependency(logGroup, role)
+	// (secrets encryption). The role itself is already a dependency through
+	// RoleArn; its inline default policy is not.
+	cluster.Node().AddDependency(logGroup, role.Node().FindChild(jsii.String("DefaultPolicy")))
 
 	out := &Cluster{
 		Cluster:                cluster,
