@@ -11,6 +11,7 @@ const (
 	OutputAccessLogsBucket = "AccessLogsBucketName"
 	OutputGlueDatabase     = "GlueDatabaseName"
 	OutputCodeBucket       = "CodeBucketName"
+	OutputCIRoleArn        = "CIDeployRoleArn"
 	OutputLogsBucket       = "LogsBucketName"
 	OutputAthenaWorkgroup  = "AthenaWorkgroupName"
 	OutputAthenaResults    = "AthenaResultsLocation"

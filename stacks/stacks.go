@@ -9,6 +9,8 @@
 //	                  (stateful: termination protection, everything retained)
 //	<name>-analytics  job code and logs buckets, Athena workgroup, login secret
 //	<name>-cluster    EKS, node groups, add-ons, OIDC provider, IRSA roles
+//	<name>-ci         (only with ci.github.repository) CI deploy role + its
+//	                  cluster access entry
 //
 // network and data have no dependencies and deploy in parallel; analytics
 // needs data; cluster needs all three.
@@ -33,16 +35,26 @@ type Platform struct {
 	Data      *DataStack
 	Analytics *AnalyticsStack
 	Cluster   *ClusterStack
+	// CI is nil unless cfg.CI is enabled.
+	CI *CIStack
 }
 
 // Stacks returns the stacks in deployment order.
 func (p *Platform) Stacks() []awscdk.Stack {
-	return []awscdk.Stack{p.Network.Stack, p.Data.Stack, p.Analytics.Stack, p.Cluster.Stack}
+	out := []awscdk.Stack{p.Network.Stack, p.Data.Stack, p.Analytics.Stack, p.Cluster.Stack}
+	if p.CI != nil {
+		out = append(out, p.CI.Stack)
+	}
+	return out
 }
 
 // StackNames returns the CloudFormation stack names for cfg, in deployment order.
 func StackNames(cfg *config.Config) []string {
-	return []string{cfg.Name + "-network", cfg.Name + "-data", cfg.Name + "-analytics", cfg.Name + "-cluster"}
+	names := []string{cfg.Name + "-network", cfg.Name + "-data", cfg.Name + "-analytics", cfg.Name + "-cluster"}
+	if cfg.CI.Enabled() {
+		names = append(names, cfg.Name+"-ci")
+	}
+	return names
 }
 
 // Dependencies maps each stack name to the stacks it needs first: the
@@ -50,7 +62,11 @@ func StackNames(cfg *config.Config) []string {
 // synthesizing, for `down` and `status`.
 func Dependencies(cfg *config.Config) map[string][]string {
 	n := StackNames(cfg)
-	return map[string][]string{n[2]: {n[1]}, n[3]: {n[0], n[1], n[2]}}
+	deps := map[string][]string{n[2]: {n[1]}, n[3]: {n[0], n[1], n[2]}}
+	if len(n) > 4 {
+		deps[n[4]] = []string{n[1], n[2], n[3]}
+	}
+	return deps
 }
 
 // Build adds the platform's stacks to app for a validated cfg.
@@ -85,6 +101,9 @@ func Build(app awscdk.App, cfg *config.Config) *Platform {
 	p.Data = newDataStack(app, "Data", stackProps(names[1], "blueprint data (retained): KMS key, data lake, Glue database"), cfg)
 	p.Analytics = newAnalyticsStack(app, "Analytics", stackProps(names[2], "blueprint analytics: code and logs buckets, Athena workgroup, login"), cfg, p.Data)
 	p.Cluster = newClusterStack(app, "Cluster", stackProps(names[3], "blueprint EKS cluster, node groups, add-ons, IRSA roles"), cfg, p.Network, p.Data, p.Analytics)
+	if cfg.CI.Enabled() {
+		p.CI = newCIStack(app, "CI", stackProps(names[4], "blueprint CI deploy role (GitHub OIDC)"), cfg, p.Data, p.Analytics, p.Cluster)
+	}
 
 	// Tags go into the templates and, through the assembly manifest, onto
 	// the stacks; CloudFormation propagates stack tags to every resource.

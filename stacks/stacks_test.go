@@ -207,6 +207,40 @@ network: {interfaceEndpoints: [sts, ecr.api, ecr.dkr]}
 				t.Errorf("node groups = %d", n)
 			}
 		}},
+		{"CI deploy role for GitHub", `
+name: etl
+ci: {github: {repository: acme/etl}}
+`, func(t *testing.T, asm *assembly.Assembly) {
+			ci := asm.Stack("etl-ci")
+			if ci == nil {
+				t.Fatal("no etl-ci stack")
+			}
+			got := map[string]int{}
+			for _, r := range ci.Template.Resources {
+				got[r.Type]++
+			}
+			for typ, n := range map[string]int{"AWS::IAM::Role": 1, "AWS::IAM::OIDCProvider": 1, "AWS::EKS::AccessEntry": 1} {
+				if got[typ] != n {
+					t.Errorf("%s in etl-ci = %d, want %d (%v)", typ, got[typ], n, got)
+				}
+			}
+			body, _ := os.ReadFile(filepath.Join(asm.Dir, ci.TemplateFile))
+			for _, frag := range []string{"repo:acme/etl:ref:refs/heads/main", "etl/jupyterhub-login-??????", "cloudformation/*"} {
+				if !bytes.Contains(body, []byte(frag)) {
+					t.Errorf("etl-ci template lacks %q", frag)
+				}
+			}
+			deps := stacks.Dependencies(mustConfig(t, "name: etl\nci: {github: {repository: acme/etl}}\n"))
+			if fmt.Sprint(deps["etl-ci"]) != "[etl-data etl-analytics etl-cluster]" {
+				t.Errorf("Dependencies(etl-ci) = %v", deps["etl-ci"])
+			}
+			for _, d := range []string{"Data", "Analytics", "Cluster"} {
+				if !slicesContains(ci.DependsOn, d) {
+					t.Errorf("synthesized etl-ci does not depend on %s: %v", d, ci.DependsOn)
+				}
+			}
+			cfnLint(t, asm)
+		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -321,4 +355,22 @@ func TestCfnLintIgnoreListsAgree(t *testing.T) {
 			t.Errorf("stacks.CfnLintIgnored has %s but .cfnlintrc.yaml does not", r)
 		}
 	}
+}
+
+func mustConfig(t *testing.T, yaml string) *config.Config {
+	t.Helper()
+	cfg, err := config.Parse([]byte(yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+func slicesContains(s []string, v string) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
 }

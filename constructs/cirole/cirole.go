@@ -37,6 +37,9 @@ type CIRoleProps struct {
 	// ExecutionRoleArn is the role CloudFormation deploys with; default
 	// the CDK bootstrap's cfn-exec-role (qualifier hnb659fds).
 	ExecutionRoleArn string
+	// LoginSecret is the name of the JupyterHub login secret `up` reads to
+	// install the hub; empty grants no secret access.
+	LoginSecret string
 }
 
 // CIRole is the built role.
@@ -113,8 +116,15 @@ func NewCIRole(scope constructs.Construct, id string, p CIRoleProps) *CIRole {
 		stmt("WhoAmI", []string{"sts:GetCallerIdentity", "cloudformation:ValidateTemplate"}, "*"),
 		stmt("ListCode", []string{"s3:ListBucket", "s3:GetBucketLocation"}, *p.CodeBucket.BucketArn()),
 		stmt("PushJobs", []string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject"}, *p.CodeBucket.ArnForObjects(jsii.String("jobs/*"))),
+		// up stages templates over CloudFormation's inline limit here.
+		stmt("StageTemplates", []string{"s3:GetObject", "s3:PutObject"}, *p.CodeBucket.ArnForObjects(jsii.String("cloudformation/*"))),
 		stmt("EncryptCode", []string{"kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"}, *p.Key.KeyArn()),
 		stmt("ConnectToCluster", []string{"eks:DescribeCluster"}, arn("eks", "-", "cluster/"+p.ClusterName)),
+	}
+	if p.LoginSecret != "" {
+		// Secrets Manager appends a random suffix to secret ARNs.
+		statements = append(statements, stmt("ReadHubLogin", []string{"secretsmanager:GetSecretValue"},
+			arn("secretsmanager", "-", "secret:"+p.LoginSecret+"-??????")))
 	}
 	role := awsiam.NewRole(c, jsii.String("Role"), &awsiam.RoleProps{
 		AssumedBy:          principal,

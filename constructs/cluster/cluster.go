@@ -196,3 +196,18 @@ func logTypes(types []string) *[]any {
 	}
 	return &out
 }
+
+// NewAdminAccess gives principalArn cluster-admin on clusterName through an
+// EKS access entry: how a role made outside the cluster stack (the CI
+// deploy role) reaches the cluster for Helm and job pushes.
+func NewAdminAccess(scope constructs.Construct, id string, clusterName, principalArn *string) awseks.CfnAccessEntry {
+	return awseks.NewCfnAccessEntry(scope, jsii.String(id), &awseks.CfnAccessEntryProps{
+		ClusterName:  clusterName,
+		PrincipalArn: principalArn,
+		Type:         jsii.String("STANDARD"),
+		AccessPolicies: &[]any{&awseks.CfnAccessEntry_AccessPolicyProperty{
+			PolicyArn:   jsii.String("arn:" + *awscdk.Aws_PARTITION() + ":eks::aws:cluster-access-policy/" + ClusterAdminPolicy),
+			AccessScope: &awseks.CfnAccessEntry_AccessScopeProperty{Type: jsii.String("cluster")},
+		}},
+	})
+}

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"github.com/sqletl/blueprint/stacks"
+
 	"context"
 	"errors"
 	"fmt"
@@ -15,7 +17,7 @@ import (
 
 // OutputCIRoleArn is the output of the "<name>-ci" stack holding the deploy
 // role's ARN (see constructs/cirole).
-const OutputCIRoleArn = "CIDeployRoleArn"
+const OutputCIRoleArn = stacks.OutputCIRoleArn
 
 // CIRoleOptions are the inputs of `blueprint ci-role`.
 type CIRoleOptions struct {

@@ -70,7 +70,7 @@ func TestConfigJSONShape(t *testing.T) {
 	}
 	slices.Sort(keys)
 	// account and tags are omitted when empty.
-	want := []string{"athena", "cluster", "dataLake", "name", "network", "nodeGroups", "platform", "region"}
+	want := []string{"athena", "ci", "cluster", "dataLake", "name", "network", "nodeGroups", "platform", "region"}
 	if !slices.Equal(keys, want) {
 		t.Errorf("top-level keys %v, want %v", keys, want)
 	}

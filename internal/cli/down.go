@@ -16,6 +16,7 @@ type DownOptions struct {
 	Output     OutputFormat
 	Yes        bool
 	DeleteData bool
+	CfnRoleArn string
 	Build      func(ctx context.Context, pp progressPrinter) (*platform.DownOptions, error)
 }
 
@@ -39,12 +40,16 @@ asks a second time. Safe to re-run; when nothing is deployed it does nothing.`,
 			if !opts.Yes && !opts.IO.CanPrompt() {
 				return usageErrorf("down needs confirmation and there is no terminal to ask on: pass --yes")
 			}
+			if opts.CfnRoleArn != "" && !roleArnPattern.MatchString(opts.CfnRoleArn) {
+				return usageErrorf("--cfn-role-arn %q is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)", opts.CfnRoleArn)
+			}
 			if runF != nil {
 				return runF(opts)
 			}
 			return downRun(cmd.Context(), opts)
 		},
 	}
+	cmd.Flags().StringVar(&opts.CfnRoleArn, "cfn-role-arn", "", "IAM role CloudFormation deletes the stacks as")
 	cmd.Flags().BoolVar(&opts.DeleteData, "delete-data", false, "also delete the data lake bucket, its KMS key and the Glue database")
 	return cmd
 }
@@ -56,6 +61,7 @@ func downRun(ctx context.Context, opts *DownOptions) error {
 		return err
 	}
 	down.DeleteData = opts.DeleteData
+	down.ExecutionRoleArn = opts.CfnRoleArn
 	down.Confirm = confirmer(opts.IO, opts.Yes, opts.DeleteData)
 	res, err := down.Run(ctx)
 	if err != nil {

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"regexp"
 
 	"github.com/spf13/cobra"
 
@@ -16,6 +17,8 @@ type UpOptions struct {
 	Output OutputFormat
 	OutDir string
 	DryRun bool
+	// CfnRoleArn is --cfn-role-arn: CloudFormation's service role.
+	CfnRoleArn string
 	// Build returns the fully wired action; called only for a real run.
 	Build func(ctx context.Context, outDir string, pp progressPrinter) (*platform.UpOptions, error)
 	Plan  *PlanOptions
@@ -41,6 +44,12 @@ after a failure continues where it stopped. --dry-run is 'blueprint plan'.`,
 			opts.Build = f.upOptions
 			opts.Plan = &PlanOptions{IO: f.IOStreams, Output: f.Globals.Output, Config: f.Config, OutDir: opts.OutDir,
 				Releases: f.Releases, External: f.externalCluster()}
+			if opts.DryRun && opts.CfnRoleArn != "" {
+				return usageErrorf("--dry-run and --cfn-role-arn: a dry run deploys nothing; pass only one")
+			}
+			if opts.CfnRoleArn != "" && !roleArnPattern.MatchString(opts.CfnRoleArn) {
+				return usageErrorf("--cfn-role-arn %q is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)", opts.CfnRoleArn)
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -48,9 +57,12 @@ after a failure continues where it stopped. --dry-run is 'blueprint plan'.`,
 		},
 	}
 	cmd.Flags().StringVar(&opts.OutDir, "out", "cdk.out", "directory for the cloud assembly")
+	cmd.Flags().StringVar(&opts.CfnRoleArn, "cfn-role-arn", "", "IAM role CloudFormation deploys the stacks as (e.g. the CDK bootstrap's cfn-exec-role, for a least-privilege CI role)")
 	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "only plan: synthesize, check and print the steps (no credentials needed)")
 	return cmd
 }
+
+var roleArnPattern = regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]+$`)
 
 func upRun(ctx context.Context, opts *UpOptions) error {
 	if opts.DryRun {
@@ -61,6 +73,7 @@ func upRun(ctx context.Context, opts *UpOptions) error {
 	if err != nil {
 		return err
 	}
+	up.ExecutionRoleArn = opts.CfnRoleArn
 	res, err := up.Run(ctx)
 	if err != nil {
 		return err

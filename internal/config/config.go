@@ -42,6 +42,7 @@ type Config struct {
 	DataLake   DataLake   `yaml:"dataLake" json:"dataLake"`
 	Athena     Athena     `yaml:"athena" json:"athena"`
 	Platform   Platform   `yaml:"platform" json:"platform"`
+	CI         CI         `yaml:"ci" json:"ci"`
 }
 
 // Network describes the VPC.

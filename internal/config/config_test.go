@@ -95,6 +95,14 @@ func TestParseRejects(t *testing.T) {
 		{"bad log retention", "cluster:\n  logRetentionDays: 10\n",
 			"cluster.logRetentionDays", "10 is not a CloudWatch Logs retention; use one of 1, 3, 5, 7, 14, 30"},
 
+		// ci
+		{"ci repository not owner/name", "ci:\n  github:\n    repository: etl\n",
+			"ci.github.repository", `is "etl"; use the GitHub owner/name`},
+		{"ci provider without repository", "ci:\n  github:\n    providerArn: arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com\n",
+			"ci.github.providerArn", "ci.github.repository is empty"},
+		{"ci provider not GitHub's", "ci:\n  github:\n    repository: acme/etl\n    providerArn: arn:aws:iam::123456789012:oidc-provider/example.com\n",
+			"ci.github.providerArn", "token.actions.githubusercontent.com OIDC provider"},
+
 		// node groups
 		{"instance type format", "nodeGroups:\n  onDemand:\n    instanceTypes: [m6i-xlarge]\n",
 			"nodeGroups.onDemand.instanceTypes[0]", `is not an EC2 instance type; use family.size, e.g. "m6i.xlarge"`},
@@ -171,7 +179,7 @@ func TestParseRejects(t *testing.T) {
 		{"unknown top-level key", "name: etl\nregoin: us-east-1\n",
 			"regoin", `unknown field (line 2); did you mean "region"?`},
 		{"unknown top-level key, no near match", "name: etl\nvpc: {}\n",
-			"vpc", "unknown field (line 2); remove it or use one of the fields allowed at the top level: account, athena, cluster"},
+			"vpc", "unknown field (line 2); remove it or use one of the fields allowed at the top level: account, athena, ci, cluster"},
 		{"unknown nested key", "network:\n  azCount: 2\n  subnets: 3\n",
 			"network.subnets", "unknown field (line 3); remove it or use one of the fields allowed under network: availabilityZones, azCount"},
 		{"nested key wrong case", "network:\n  vpcCIDR: 10.0.0.0/16\n",
@@ -301,6 +309,7 @@ func wantDefaults() *Config {
 	return &Config{
 		Name:   "blueprint",
 		Region: "us-east-1",
+		CI:     CI{GitHub: GitHubCI{Branch: "main"}},
 		Network: Network{
 			VpcCidr:            "10.0.0.0/16",
 			AzCount:            2,

@@ -114,6 +114,7 @@ func (c *Config) SetDefaults() {
 		c.Athena.BytesScannedCutoffPerQuery = DefaultBytesScannedCutoff
 	}
 	c.Platform.setDefaults(c)
+	c.CI.setDefaults()
 }
 
 func setNodeGroupDefaults(g *NodeGroup, types []string, minSize, maxSize, desired int) {

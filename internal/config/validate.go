@@ -56,6 +56,7 @@ func (c *Config) Validate() error {
 	validateNodeGroup(v, "nodeGroups.spot", c.NodeGroups.Spot, true)
 	c.validateData(v)
 	c.Platform.validate(v, c)
+	c.CI.validate(v)
 	if len(v.problems) == 0 {
 		return nil
 	}

@@ -71,7 +71,11 @@ func (e Event) Failed() bool { return strings.HasSuffix(e.Status, "_FAILED") }
 
 // Deployer deploys stacks.
 type Deployer struct {
-	API     API
+	API API
+	// RoleARN, when set, is the service role CloudFormation acts as for
+	// every create, update and delete (so the caller, e.g. a CI role,
+	// needs only iam:PassRole on it, not the rights to every resource).
+	RoleARN string
 	OnEvent func(Event)
 	Clock   wait.Clock
 	Backoff wait.Backoff
@@ -102,6 +106,13 @@ func (d *Deployer) clock() wait.Clock {
 		return wait.Real
 	}
 	return d.Clock
+}
+
+func (d *Deployer) roleARN() *string {
+	if d.RoleARN == "" {
+		return nil
+	}
+	return aws.String(d.RoleARN)
 }
 
 func (d *Deployer) emit(e Event) {
@@ -148,6 +159,7 @@ func (d *Deployer) Deploy(ctx context.Context, s Stack) (Result, error) {
 		Parameters:    parameters(s.Parameters),
 		Tags:          tags(s.Tags),
 		Description:   aws.String("blueprint up"),
+		RoleARN:       d.roleARN(),
 		TemplateBody:  body,
 		TemplateURL:   url,
 	}
@@ -199,6 +211,7 @@ func (d *Deployer) create(ctx context.Context, s Stack, body, url *string) (Resu
 		TemplateURL:                 url,
 		EnableTerminationProtection: aws.Bool(s.TerminationProtection),
 		OnFailure:                   types.OnFailureRollback,
+		RoleARN:                     d.roleARN(),
 	})
 	if err != nil {
 		return res, fmt.Errorf("creating stack %q: %w", s.Name, err)
@@ -247,7 +260,7 @@ func (d *Deployer) Delete(ctx context.Context, name string) (deleted bool, err e
 	// Stack IDs stay valid after deletion, unlike names, so polling by ID
 	// sees the final DELETE_COMPLETE.
 	id := aws.ToString(current.StackId)
-	if _, err := d.API.DeleteStack(ctx, &cloudformation.DeleteStackInput{StackName: aws.String(id)}); err != nil {
+	if _, err := d.API.DeleteStack(ctx, &cloudformation.DeleteStackInput{StackName: aws.String(id), RoleARN: d.roleARN()}); err != nil {
 		return false, fmt.Errorf("deleting stack %q: %w", name, err)
 	}
 	final, err := d.waitStack(ctx, id, started)

@@ -280,3 +280,19 @@ func TestTransportFaultsSurfaceWithoutRetries(t *testing.T) {
 		t.Fatal("deploy succeeded although every call failed and retries were off")
 	}
 }
+
+// With RoleARN, CloudFormation is told to act as that service role.
+func TestDeployWithServiceRole(t *testing.T) {
+	moto.Require(t)
+	moto.Reset(t)
+	api := cloudformation.NewFromConfig(moto.AWSConfig(t))
+	d, _ := newDeployer(t, api)
+	d.RoleARN = "arn:aws:iam::123456789012:role/cdk-hnb659fds-cfn-exec-role-123456789012-us-east-1"
+	if _, err := d.Deploy(t.Context(), deploy.Stack{Name: "bp-role", Template: template("a")}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := api.DescribeStacks(t.Context(), &cloudformation.DescribeStacksInput{StackName: aws.String("bp-role")})
+	if err != nil || aws.ToString(out.Stacks[0].RoleARN) != d.RoleARN {
+		t.Fatalf("stack role = %v (err %v), want %s", out.Stacks[0].RoleARN, err, d.RoleARN)
+	}
+}

@@ -42,6 +42,8 @@ type DownOptions struct {
 	Retained RetainedAPI
 	// ExternalCluster: see UpOptions.
 	ExternalCluster bool
+	// ExecutionRoleArn: see UpOptions.
+	ExecutionRoleArn string
 	// DeleteData also deletes the data lake, its key and the Glue database.
 	DeleteData bool
 	// Confirm asks a yes/no question; false aborts. With DeleteData it is
@@ -121,7 +123,7 @@ func (o *DownOptions) Run(ctx context.Context) (*DownResult, error) {
 		return nil
 	}})
 	steps = append(steps, Step{Name: "Delete the stacks (dependents first)", Run: func(ctx context.Context) error {
-		d := &deploy.Deployer{API: o.AWS.Stacks, OnEvent: o.OnEvent, Clock: o.Clock, Backoff: o.Backoff}
+		d := &deploy.Deployer{API: o.AWS.Stacks, RoleARN: o.ExecutionRoleArn, OnEvent: o.OnEvent, Clock: o.Clock, Backoff: o.Backoff}
 		toDelete := []string{network, analytics, cluster}
 		if o.DeleteData {
 			toDelete = append(toDelete, data)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -38,10 +39,13 @@ type UpOptions struct {
 	// so the EKS stack is not deployed and the platform is installed into
 	// that cluster instead.
 	ExternalCluster bool
-	Progress        Progress
-	OnEvent         func(deploy.Event)
-	Clock           wait.Clock
-	Backoff         wait.Backoff
+	// ExecutionRoleArn is the CloudFormation service role stacks are
+	// deployed and deleted with (--cfn-role-arn); empty uses the caller.
+	ExecutionRoleArn string
+	Progress         Progress
+	OnEvent          func(deploy.Event)
+	Clock            wait.Clock
+	Backoff          wait.Backoff
 }
 
 // UpResult reports what up did.
@@ -152,13 +156,14 @@ func (o *UpOptions) preflight(ctx context.Context, res *UpResult) error {
 // deployStacks deploys the assembly's stacks in dependency order, those
 // without a dependency between them at the same time.
 func (o *UpOptions) deployStacks(ctx context.Context, asm *assembly.Assembly) ([]StackResult, error) {
-	d := &deploy.Deployer{API: o.AWS.Stacks, OnEvent: o.OnEvent, Clock: o.Clock, Backoff: o.Backoff}
+	d := &deploy.Deployer{API: o.AWS.Stacks, RoleARN: o.ExecutionRoleArn, OnEvent: o.OnEvent, Clock: o.Clock, Backoff: o.Backoff}
 	names, deps := stackGraph(asm)
 	clusterStack := stacks.StackNames(o.Config)[3]
 	var mu sync.Mutex
 	results := map[string]StackResult{}
 	err := runGraph(ctx, names, deps, func(ctx context.Context, name string) error {
-		if name == clusterStack && o.ExternalCluster {
+		if o.ExternalCluster && (name == clusterStack || slices.Contains(deps[name], clusterStack)) {
+			// The CI stack's access entry needs the EKS cluster too.
 			mu.Lock()
 			results[name] = StackResult{Name: name, Skipped: "cluster connection overridden (--kubeconfig)"}
 			mu.Unlock()
