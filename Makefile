@@ -1,8 +1,8 @@
 # blueprint's build. Every target installs what it needs, so a bare
-# machine (and CI) goes from clone to result with `make synth` / `make test`.
+# machine (and CI) goes from clone to result with `make plan` / `make test`.
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
-.DEFAULT_GOAL := synth
+.DEFAULT_GOAL := plan
 
 GO      ?= go
 OUT     ?= cdk.out
@@ -16,7 +16,7 @@ export JSII_DEPRECATED ?= quiet
 
 GO_SOURCES := $(shell find . -name '*.go' -not -path './node_modules/*' -not -path './.cache/*' -not -path './tools/*') go.mod go.sum
 
-.PHONY: setup synth lint-templates test vet kube-tools argo-tools moto bench clean help
+.PHONY: setup plan synth lint-templates test vet kube-tools argo-tools moto bench clean help
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -30,6 +30,11 @@ bin/blueprint: $(GO_SOURCES)
 
 setup: node_modules/.bin/cdk bin/blueprint ## install the pinned CDK CLI, build the CLI
 	@command -v cfn-lint >/dev/null || { echo "cfn-lint is missing: pip install cfn-lint" >&2; exit 1; }
+
+plan: setup ## the main job, offline: synthesize + check every stack, list up's steps, render blueprint's chart, lint the sample jobs
+	./bin/blueprint plan $(if $(wildcard $(CONFIG)),--config $(CONFIG)) --out $(OUT)
+	./bin/blueprint render $(if $(wildcard $(CONFIG)),--config $(CONFIG)) --out $(OUT)/manifests
+	./bin/blueprint jobs lint $(if $(wildcard $(CONFIG)),--config $(CONFIG)) jobs
 
 synth: setup ## synthesize the whole platform offline and check it (cdk-nag, cfn-lint)
 	./bin/blueprint synth $(if $(wildcard $(CONFIG)),--config $(CONFIG)) --out $(OUT)
