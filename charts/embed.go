@@ -72,6 +72,24 @@ type PlatformValues struct {
 	Retry           Retry         `json:"retry"`
 	NodeSelectors   NodeSelectors `json:"nodeSelectors"`
 	StorageClass    StorageClass  `json:"storageClass"`
+	// SampleNotebooks are copied into each JupyterHub user's home.
+	SampleNotebooks SampleNotebooks `json:"sampleNotebooks"`
+}
+
+// SampleNotebooks is the ConfigMap (namespace jupyter) that carries the
+// sample jobs' notebooks and SQL to JupyterHub. The hub mounts it read-only
+// and copies it into each home directory without overwriting user edits.
+type SampleNotebooks struct {
+	ConfigMap string       `json:"configMap"`
+	Files     []SampleFile `json:"files"`
+}
+
+// SampleFile is one file of the ConfigMap: Key is its ConfigMap key (keys
+// cannot hold "/"), Path where it appears under the mount.
+type SampleFile struct {
+	Key     string `json:"key"`
+	Path    string `json:"path"`
+	Content string `json:"content"`
 }
 
 // DataLake locates the data lake bucket and the KMS key its objects are encrypted with.
@@ -187,7 +205,8 @@ func DefaultPlatformValues() PlatformValues {
 			OnDemand: map[string]string{workloads.LifecycleLabel: workloads.LifecycleOnDemand},
 			Spot:     map[string]string{workloads.LifecycleLabel: workloads.LifecycleSpot},
 		},
-		StorageClass: StorageClass{Create: true, Name: "gp3", ReclaimPolicy: "Retain"},
+		StorageClass:    StorageClass{Create: true, Name: "gp3", ReclaimPolicy: "Retain"},
+		SampleNotebooks: SampleNotebooks{ConfigMap: "sample-notebooks", Files: []SampleFile{}},
 	}
 }
 

@@ -356,6 +356,12 @@ func TestSchemaRejects(t *testing.T) {
 		{name: "executor on local", raw: func(m map[string]any) {
 			m["jobSizes"].(map[string]any)["local"].(map[string]any)["executor"] = map[string]any{"cpu": 1, "memory": "1g", "instances": 1}
 		}, field: "executor"},
+		{name: "sample key with slash", edit: func(v *PlatformValues) {
+			v.SampleNotebooks.Files = []SampleFile{{Key: "a/b.ipynb", Path: "a/b.ipynb", Content: "{}"}}
+		}, field: "/sampleNotebooks/files/0/key"},
+		{name: "sample path escapes", edit: func(v *PlatformValues) {
+			v.SampleNotebooks.Files = []SampleFile{{Key: "b.ipynb", Path: "../b.ipynb", Content: "{}"}}
+		}, field: "/sampleNotebooks/files/0/path"},
 		{name: "limit as object", raw: func(m map[string]any) { m["retry"].(map[string]any)["limit"] = map[string]any{"n": 3} }, field: "/retry/limit"},
 	}
 	for _, tt := range tests {

@@ -366,6 +366,9 @@ func TestLifecycle(t *testing.T) {
 	if _, err := h.kube.CoreV1().Secrets("jupyter").Get(ctx, "jupyterhub-login", metav1.GetOptions{}); err != nil {
 		t.Errorf("hub login Secret: %v", err)
 	}
+	if cm, err := h.kube.CoreV1().ConfigMaps("jupyter").Get(ctx, "sample-notebooks", metav1.GetOptions{}); err != nil || cm.Data["nyc-taxi__daily-summary.ipynb"] == "" {
+		t.Errorf("sample notebooks for the hub: %v", err)
+	}
 	if revs := h.helmRevisions("blueprint"); len(revs) != 1 || revs[0] != "1/deployed" {
 		t.Errorf("helm release blueprint revisions = %v, want [1/deployed]", revs)
 	}

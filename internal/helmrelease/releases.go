@@ -82,7 +82,11 @@ func allSpecs(cfg *config.Config) []spec {
 	return []spec{
 		{name: PlatformRelease, namespace: platformNamespace, field: "",
 			values: func(c *config.Config, o *outputs.Platform) (map[string]any, error) {
-				return platformValues(c, o).ToMap()
+				v, err := platformValues(c, o)
+				if err != nil {
+					return nil, err
+				}
+				return v.ToMap()
 			}},
 		{name: ClusterAutoscalerRelease, namespace: workloads.ClusterAutoscaler.Namespace, upstream: ptrTo(clusterAutoscalerChart()),
 			field: "platform.clusterAutoscaler", source: p.ClusterAutoscaler.Chart,
@@ -106,7 +110,11 @@ func allSpecs(cfg *config.Config) []spec {
 		{name: JupyterHubRelease, namespace: hubNamespace, upstream: ptrTo(jupyterHubChart()),
 			field: "platform.jupyterHub", source: p.JupyterHub.Chart,
 			values: func(c *config.Config, o *outputs.Platform) (map[string]any, error) {
-				return toMap(jupyterHubValues(c, o))
+				v, err := jupyterHubValues(c, o)
+				if err != nil {
+					return nil, err
+				}
+				return toMap(v)
 			}},
 	}
 }

@@ -82,6 +82,13 @@ func TestApplyUpgradeUninstall(t *testing.T) {
 			t.Errorf("arcjob service account: %v %v", sa.Annotations, err)
 		}
 		checkLoginSecret(t, cs, login)
+		cm, err := cs.CoreV1().ConfigMaps("jupyter").Get(ctx, "sample-notebooks", metav1.GetOptions{})
+		if err != nil {
+			t.Fatalf("sample notebooks ConfigMap: %v", err)
+		}
+		if nb := cm.Data["scd2-contacts__merge.ipynb"]; !strings.Contains(nb, `"arc"`) {
+			t.Errorf("sample notebooks ConfigMap keys %d; merge.ipynb = %.80q", len(cm.Data), nb)
+		}
 	})
 
 	t.Run("re-run is a no-op", func(t *testing.T) {

@@ -42,8 +42,15 @@ func irsa(roleArn string) map[string]string {
 }
 
 // platformValues fills our chart's values from the stack outputs.
-func platformValues(cfg *config.Config, out *outputs.Platform) charts.PlatformValues {
+func platformValues(cfg *config.Config, out *outputs.Platform) (charts.PlatformValues, error) {
 	v := charts.DefaultPlatformValues()
+	// Shipped whether or not the hub is enabled: the jupyter namespace
+	// exists either way, and a hub enabled later finds the samples.
+	files, err := sampleNotebookFiles()
+	if err != nil {
+		return v, err
+	}
+	v.SampleNotebooks.Files = files
 	v.Region = cfg.Region
 	v.DataLake = charts.DataLake{Bucket: out.DataLakeBucket, KMSKeyARN: out.KeyArn}
 	v.CodeBucket = out.CodeBucket
@@ -54,7 +61,7 @@ func platformValues(cfg *config.Config, out *outputs.Platform) charts.PlatformVa
 	}
 	v.AthenaWorkgroup = out.AthenaWorkgroup
 	v.Roles = charts.Roles{ArcJob: out.ArcJobRole, Notebook: out.NotebookRole, ArgoServer: out.ArgoServerRole}
-	return v
+	return v, nil
 }
 
 // ---- Argo Workflows (argo-helm argo-workflows) ----
@@ -244,6 +251,41 @@ type hubSingleUser struct {
 	Storage            hubStorage        `json:"storage"`
 	ExtraEnv           map[string]string `json:"extraEnv"`
 	ProfileList        []hubProfile      `json:"profileList"`
+	LifecycleHooks     hubLifecycle      `json:"lifecycleHooks"`
+}
+
+type hubLifecycle struct {
+	PostStart hubHandler `json:"postStart"`
+}
+
+type hubHandler struct {
+	Exec hubExec `json:"exec"`
+}
+
+type hubExec struct {
+	Command []string `json:"command"`
+}
+
+// hubVolume is a Kubernetes Volume of the ConfigMap kind.
+type hubVolume struct {
+	Name      string           `json:"name"`
+	ConfigMap *configMapVolume `json:"configMap,omitempty"`
+}
+
+type configMapVolume struct {
+	Name  string      `json:"name"`
+	Items []keyToPath `json:"items"`
+}
+
+type keyToPath struct {
+	Key  string `json:"key"`
+	Path string `json:"path"`
+}
+
+type hubVolumeMount struct {
+	Name      string `json:"name"`
+	MountPath string `json:"mountPath"`
+	ReadOnly  bool   `json:"readOnly"`
 }
 
 type hubImage struct {
@@ -256,6 +298,9 @@ type hubStorage struct {
 	Capacity      string            `json:"capacity"`
 	HomeMountPath string            `json:"homeMountPath"`
 	Dynamic       hubDynamicStorage `json:"dynamic"`
+	// ExtraVolumes carry the sample notebooks (z2jh mounts them next to home).
+	ExtraVolumes      []hubVolume      `json:"extraVolumes"`
+	ExtraVolumeMounts []hubVolumeMount `json:"extraVolumeMounts"`
 }
 
 type hubDynamicStorage struct {
@@ -308,8 +353,13 @@ type hubIngress struct {
 	Annotations      map[string]string `json:"annotations,omitempty"`
 }
 
-func jupyterHubValues(cfg *config.Config, out *outputs.Platform) hubValues {
+func jupyterHubValues(cfg *config.Config, out *outputs.Platform) (hubValues, error) {
 	j := cfg.Platform.JupyterHub
+	samples, err := sampleNotebookFiles()
+	if err != nil {
+		return hubValues{}, err
+	}
+	sampleConfigMap := charts.DefaultPlatformValues().SampleNotebooks.ConfigMap
 	storageClass := charts.DefaultPlatformValues().StorageClass.Name
 	env := map[string]string{
 		"AWS_REGION":          cfg.Region,
@@ -355,8 +405,12 @@ func jupyterHubValues(cfg *config.Config, out *outputs.Platform) hubValues {
 				Capacity:      strconv.Itoa(j.HomeSizeGiB) + "Gi",
 				HomeMountPath: "/home/jovyan",
 				Dynamic:       hubDynamicStorage{StorageClass: storageClass},
+				// The platform chart (installed first) creates the ConfigMap.
+				ExtraVolumes:      []hubVolume{hubSampleVolume(sampleConfigMap, samples)},
+				ExtraVolumeMounts: []hubVolumeMount{{Name: samplesVolume, MountPath: samplesMountPath, ReadOnly: true}},
 			},
-			ExtraEnv: env,
+			LifecycleHooks: hubLifecycle{PostStart: hubHandler{Exec: hubExec{Command: hubCopySamples()}}},
+			ExtraEnv:       env,
 			ProfileList: []hubProfile{
 				profile("Small", "Arc notebook, %s CPU, %d GiB", j.Profiles.Small, true),
 				profile("Large", "Arc notebook for bigger local Spark work, %s CPU, %d GiB", j.Profiles.Large, false),
@@ -384,7 +438,7 @@ func jupyterHubValues(cfg *config.Config, out *outputs.Platform) hubValues {
 			},
 		}
 	}
-	return v
+	return v, nil
 }
 
 func profile(name, desc string, p config.JupyterProfile, def bool) hubProfile {

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,6 +15,7 @@ import (
 	"github.com/sqletl/blueprint/internal/config"
 	"github.com/sqletl/blueprint/internal/outputs"
 	"github.com/sqletl/blueprint/internal/platform"
+	"github.com/sqletl/blueprint/jobs"
 	"github.com/sqletl/blueprint/manifests"
 )
 
@@ -112,7 +115,7 @@ func TestValuesHoldNoSecret(t *testing.T) {
 		}
 	}
 	cfg := parseConfig(t, "")
-	hub := jupyterHubValues(cfg, testOutputs())
+	hub := mustHubValues(t, cfg, testOutputs())
 	refs := map[string]string{}
 	for _, e := range hub.Hub.ExtraEnv {
 		refs[e.Name] = e.ValueFrom.SecretKeyRef.Name + "/" + e.ValueFrom.SecretKeyRef.Key
@@ -126,7 +129,7 @@ func TestValuesRequirements(t *testing.T) {
 	cfg := parseConfig(t, "")
 	out := testOutputs()
 	argo := argoWorkflowsValues(cfg, out)
-	hub := jupyterHubValues(cfg, out)
+	hub := mustHubValues(t, cfg, out)
 	checks := []struct {
 		name string
 		ok   bool
@@ -151,7 +154,7 @@ func TestValuesRequirements(t *testing.T) {
 			t.Errorf("%s: not met", c.name)
 		}
 	}
-	pub := jupyterHubValues(parseConfig(t, publicYAML), out)
+	pub := mustHubValues(t, parseConfig(t, publicYAML), out)
 	if !pub.Ingress.Enabled || pub.Ingress.Hosts[0] != "etl.example.com" ||
 		pub.Ingress.Annotations["alb.ingress.kubernetes.io/certificate-arn"] == "" {
 		t.Errorf("public ingress: %+v", pub.Ingress)
@@ -207,5 +210,67 @@ func TestPlanned(t *testing.T) {
 				t.Errorf("planned %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+func mustHubValues(t *testing.T, cfg *config.Config, out *outputs.Platform) hubValues {
+	t.Helper()
+	v, err := jupyterHubValues(cfg, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// Every sample notebook reaches JupyterHub: the platform chart's ConfigMap
+// carries it under a valid key, the hub mounts that key at the file's path
+// under jobs/, and copies the mount into the home without overwriting.
+func TestSampleNotebooksReachTheHub(t *testing.T) {
+	cfg := parseConfig(t, "")
+	pv, err := platformValues(cfg, testOutputs())
+	if err != nil {
+		t.Fatal(err)
+	}
+	hub := mustHubValues(t, cfg, testOutputs())
+	inConfigMap := map[string]string{}
+	for _, f := range pv.SampleNotebooks.Files {
+		if strings.Contains(f.Key, "/") || f.Content == "" {
+			t.Errorf("ConfigMap entry %q: key with / or empty content", f.Key)
+		}
+		inConfigMap[f.Key] = f.Path
+	}
+	vols := hub.SingleUser.Storage.ExtraVolumes
+	if len(vols) != 1 || vols[0].ConfigMap == nil || vols[0].ConfigMap.Name != pv.SampleNotebooks.ConfigMap {
+		t.Fatalf("hub volumes %+v do not mount ConfigMap %s", vols, pv.SampleNotebooks.ConfigMap)
+	}
+	mounted := map[string]string{}
+	for _, it := range vols[0].ConfigMap.Items {
+		mounted[it.Key] = it.Path
+	}
+	if fmt.Sprint(mounted) != fmt.Sprint(inConfigMap) {
+		t.Errorf("hub mounts %v, ConfigMap holds %v", mounted, inConfigMap)
+	}
+	var notebooks int
+	err = fs.WalkDir(jobs.Samples, ".", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && strings.HasSuffix(p, ".ipynb") {
+			notebooks++
+			if mounted[sampleKey(p)] != p {
+				t.Errorf("notebook %s is not mounted at its path (%v)", p, mounted[sampleKey(p)])
+			}
+		}
+		return err
+	})
+	if err != nil || notebooks < 4 {
+		t.Fatalf("walked %d notebooks: %v", notebooks, err)
+	}
+	m := hub.SingleUser.Storage.ExtraVolumeMounts
+	if len(m) != 1 || m[0].Name != vols[0].Name || !m[0].ReadOnly {
+		t.Errorf("volume mounts %+v", m)
+	}
+	cmd := strings.Join(hub.SingleUser.LifecycleHooks.PostStart.Exec.Command, " ")
+	for _, want := range []string{"cp -RLn " + m[0].MountPath + "/*", `"$HOME/samples/"`, "|| true"} {
+		if !strings.Contains(cmd, want) {
+			t.Errorf("postStart %q lacks %q", cmd, want)
+		}
 	}
 }
