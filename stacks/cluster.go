@@ -42,14 +42,15 @@ func newClusterStack(scope constructs.Construct, id string, props *awscdk.StackP
 		Spot:              ng(cfg.NodeGroups.Spot),
 	})
 	roles := access.New(stack, "Access", access.Props{
-		Provider:     eks.Provider,
-		ClusterName:  eks.Name,
-		DataLake:     data.DataLake.Bucket,
-		Code:         an.Code,
-		Logs:         an.Logs,
-		Key:          data.Key.Key,
-		GlueDatabase: cfg.DataLake.GlueDatabase,
-		Workgroup:    an.Workgroup.WorkGroup.Ref(),
+		Provider:               eks.Provider,
+		ClusterName:            eks.Name,
+		DataLake:               data.DataLake.Bucket,
+		Code:                   an.Code,
+		Logs:                   an.Logs,
+		Key:                    data.Key.Key,
+		GlueDatabase:           cfg.DataLake.GlueDatabase,
+		Workgroup:              an.Workgroup.WorkGroup.Ref(),
+		LoadBalancerController: cfg.Platform.PublicAccess.Enabled && cfg.Platform.LoadBalancerController.IsEnabled(),
 	})
 	suppressClusterFindings(stack, cfg)
 
@@ -62,6 +63,9 @@ func newClusterStack(scope constructs.Construct, id string, props *awscdk.StackP
 	output(stack, OutputNotebookRole, roles.Notebook.Arn, "IRSA role of jupyter/notebook")
 	output(stack, OutputArgoServerRole, roles.ArgoServer.Arn, "IRSA role of argo/argo-server")
 	output(stack, OutputAutoscalerRole, roles.ClusterAutoscaler.Arn, "IRSA role of kube-system/cluster-autoscaler")
+	if roles.LoadBalancerController != nil {
+		output(stack, OutputLBCRole, roles.LoadBalancerController.Arn, "IRSA role of kube-system/aws-load-balancer-controller")
+	}
 	return &ClusterStack{Stack: stack, Cluster: eks, Roles: roles}
 }
 

@@ -25,6 +25,7 @@ const (
 	OutputArgoServerRole   = "ArgoServerRoleArn"
 	OutputAutoscalerRole   = "ClusterAutoscalerRoleArn"
 	OutputNodeRole         = "NodeRoleArn"
+	OutputLBCRole          = "LoadBalancerControllerRoleArn"
 )
 
 // CfnLintIgnored lists the cfn-lint rules blueprint's templates are exempt

@@ -207,6 +207,20 @@ network: {interfaceEndpoints: [sts, ecr.api, ecr.dkr]}
 				t.Errorf("node groups = %d", n)
 			}
 		}},
+		{"public access: load balancer controller role", `
+name: pub
+platform: {publicAccess: {enabled: true, domain: etl.example.com, certificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-1111-2222-3333-444455556666"}}
+`, func(t *testing.T, asm *assembly.Assembly) {
+			cl := asm.Stack("pub-cluster")
+			if _, ok := cl.Template.Outputs[stacks.OutputLBCRole]; !ok {
+				t.Errorf("pub-cluster has no %s output", stacks.OutputLBCRole)
+			}
+			body, _ := os.ReadFile(filepath.Join(asm.Dir, cl.TemplateFile))
+			if !bytes.Contains(body, []byte("system:serviceaccount:kube-system:aws-load-balancer-controller")) {
+				t.Error("no IRSA trust for kube-system/aws-load-balancer-controller")
+			}
+			cfnLint(t, asm)
+		}},
 		{"CI deploy role for GitHub", `
 name: etl
 ci: {github: {repository: acme/etl}}

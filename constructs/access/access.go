@@ -12,6 +12,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/sqletl/blueprint/constructs/irsa"
+	"github.com/sqletl/blueprint/constructs/nag"
 	"github.com/sqletl/blueprint/internal/workloads"
 )
 
@@ -26,11 +27,16 @@ type Props struct {
 	// GlueDatabase and Workgroup are names, scoped into ARNs here.
 	GlueDatabase string
 	Workgroup    *string
+	// LoadBalancerController adds the AWS Load Balancer Controller's role
+	// (only needed when the platform is exposed publicly).
+	LoadBalancerController bool
 }
 
 // Roles are the built roles, by service account.
 type Roles struct {
 	ArcJob, Notebook, ArgoServer, ClusterAutoscaler *irsa.Role
+	// LoadBalancerController is nil unless Props.LoadBalancerController.
+	LoadBalancerController *irsa.Role
 }
 
 // New builds the roles.
@@ -75,6 +81,17 @@ func New(scope constructs.Construct, id string, p Props) *Roles {
 		Statements:  autoscalerStatements(p.ClusterName),
 		Description: "cluster-autoscaler: scales this cluster's managed node groups",
 	})
+	if p.LoadBalancerController {
+		r.LoadBalancerController = irsa.New(c, "LoadBalancerController", irsa.Props{
+			Provider: p.Provider, ServiceAccount: workloads.LoadBalancerController,
+			Statements:  loadBalancerControllerStatements(p.ClusterName),
+			Description: "AWS Load Balancer Controller: the HTTPS ALB of this cluster's public Ingress",
+		})
+		nag.Suppress(r.LoadBalancerController.Role, nag.Rule{ID: "AwsSolutions-IAM5",
+			Reason: "the AWS Load Balancer Controller's published policy: EC2/ELB describe calls, listeners, rules and certificates have no resource-level permissions; creating, changing and deleting load balancers, target groups and security groups is limited by the elbv2.k8s.aws/cluster tag of this cluster",
+			AppliesTo: []string{"Resource::*",
+				`/^Resource::arn:<AWS::Partition>:(elasticloadbalancing|ec2):<AWS::Region>:<AWS::AccountId>:[a-z/-]+(\/\*)+$/`}})
+	}
 	return r
 }
 

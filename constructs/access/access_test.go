@@ -94,3 +94,62 @@ func containsAny(l []any, s string) bool {
 	}
 	return false
 }
+
+// With public access the Load Balancer Controller gets a role whose every
+// create, change and delete of load balancers, target groups and security
+// groups is tied to this cluster's tag.
+func TestLoadBalancerControllerRole(t *testing.T) {
+	for _, enabled := range []bool{false, true} {
+		stack := cdktest.Stack(t)
+		bucket := func(id string) awss3.IBucket { return awss3.NewBucket(stack, jsii.String(id), nil) }
+		roles := access.New(stack, "Access", access.Props{
+			Provider:    irsa.Provider{Arn: jsii.String("arn:aws:iam::123456789012:oidc-provider/x"), Issuer: jsii.String("oidc.example/id/1")},
+			ClusterName: jsii.String("etl"),
+			DataLake:    bucket("Lake"), Code: bucket("Code"), Logs: bucket("Logs"),
+			Key:          awskms.NewKey(stack, jsii.String("Key"), nil),
+			GlueDatabase: "etl_lake", Workgroup: jsii.String("etl-etl"),
+			LoadBalancerController: enabled,
+		})
+		if (roles.LoadBalancerController != nil) != enabled {
+			t.Fatalf("enabled=%v: role = %v", enabled, roles.LoadBalancerController)
+		}
+		_, doc := cdktest.Template(t, stack)
+		var lbc map[string]any
+		for _, r := range cdktest.Resources(doc, "AWS::IAM::Role") {
+			b, _ := json.Marshal(cdktest.Props(r)["AssumeRolePolicyDocument"])
+			if strings.Contains(string(b), workloads.LoadBalancerController.Subject()) {
+				lbc = r
+			}
+		}
+		if (lbc != nil) != enabled {
+			t.Fatalf("enabled=%v: role in template = %v", enabled, lbc != nil)
+		}
+		if !enabled {
+			continue
+		}
+		guarded := []string{"elasticloadbalancing:CreateLoadBalancer", "elasticloadbalancing:DeleteLoadBalancer",
+			"elasticloadbalancing:DeleteTargetGroup", "ec2:DeleteSecurityGroup", "elasticloadbalancing:ModifyLoadBalancerAttributes"}
+		seen := map[string]bool{}
+		for _, pol := range cdktest.Props(lbc)["Policies"].([]any) {
+			doc := pol.(map[string]any)["PolicyDocument"].(map[string]any)
+			for _, st := range doc["Statement"].([]any) {
+				s := st.(map[string]any)
+				cond, _ := json.Marshal(s["Condition"])
+				for _, a := range asList(s["Action"]) {
+					for _, g := range guarded {
+						if a == g {
+							seen[g] = true
+							if !strings.Contains(string(cond), `"aws:ResourceTag/elbv2.k8s.aws/cluster":"etl"`) &&
+								!strings.Contains(string(cond), `"aws:RequestTag/elbv2.k8s.aws/cluster":"etl"`) {
+								t.Errorf("%s is not limited to this cluster's tag: %s", g, cond)
+							}
+						}
+					}
+				}
+			}
+		}
+		if len(seen) != len(guarded) {
+			t.Errorf("guarded actions granted: %v, want all of %v", seen, guarded)
+		}
+	}
+}

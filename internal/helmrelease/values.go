@@ -542,20 +542,19 @@ type lbcValues struct {
 	NodeSelector   map[string]string `json:"nodeSelector"`
 }
 
-// lbcServiceAccount is the controller's service account in kube-system.
-const lbcServiceAccount = "aws-load-balancer-controller"
-
 func loadBalancerControllerValues(cfg *config.Config, out *outputs.Platform) lbcValues {
 	clusterName := out.ClusterName
 	if clusterName == "" {
 		clusterName = cfg.Name
 	}
 	return lbcValues{
-		ClusterName:    clusterName,
-		Region:         cfg.Region,
-		VpcID:          out.VpcID,
-		ReplicaCount:   2,
-		ServiceAccount: autoscalerSA{Create: true, Name: lbcServiceAccount},
+		ClusterName:  clusterName,
+		Region:       cfg.Region,
+		VpcID:        out.VpcID,
+		ReplicaCount: 2,
+		// The chart creates the service account, annotated with the IRSA
+		// role the cluster stack makes when public access is configured.
+		ServiceAccount: autoscalerSA{Create: true, Name: workloads.LoadBalancerController.Name, Annotations: irsa(out.LBCRole)},
 		NodeSelector:   onDemand(),
 	}
 }

@@ -37,6 +37,7 @@ func testOutputs() *outputs.Platform {
 		NotebookRole:    "arn:aws:iam::123456789012:role/blueprint-notebook",
 		ArgoServerRole:  "arn:aws:iam::123456789012:role/blueprint-argo-server",
 		AutoscalerRole:  "arn:aws:iam::123456789012:role/blueprint-autoscaler",
+		LBCRole:         "arn:aws:iam::123456789012:role/blueprint-lbc",
 		NodeRole:        "arn:aws:iam::123456789012:role/blueprint-nodes",
 	}
 }

@@ -29,6 +29,8 @@ type Platform struct {
 	OidcIssuer                               string
 	ArcJobRole, NotebookRole, ArgoServerRole string
 	AutoscalerRole, NodeRole                 string
+	// LBCRole is set only when public access is configured.
+	LBCRole string
 	// Deployed lists the stacks that exist, by name.
 	Deployed map[string]bool
 }
@@ -52,6 +54,7 @@ func Read(ctx context.Context, api StackAPI, cfg *config.Config) (*Platform, err
 		stacks.OutputOidcIssuer: &p.OidcIssuer, stacks.OutputArcJobRole: &p.ArcJobRole,
 		stacks.OutputNotebookRole: &p.NotebookRole, stacks.OutputArgoServerRole: &p.ArgoServerRole,
 		stacks.OutputAutoscalerRole: &p.AutoscalerRole, stacks.OutputNodeRole: &p.NodeRole,
+		stacks.OutputLBCRole: &p.LBCRole,
 	}
 	for _, name := range stacks.StackNames(cfg) {
 		out, err := api.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: &name})

@@ -34,6 +34,8 @@ var (
 	ArgoServer = ServiceAccount{NamespaceArgo, "argo-server"}
 	// ClusterAutoscaler scales the managed node groups.
 	ClusterAutoscaler = ServiceAccount{NamespaceSystem, "cluster-autoscaler"}
+	// LoadBalancerController runs the AWS Load Balancer Controller (public access only).
+	LoadBalancerController = ServiceAccount{NamespaceSystem, "aws-load-balancer-controller"}
 	// EBSCSIController is the EBS CSI add-on's controller (persistent notebook homes).
 	EBSCSIController = ServiceAccount{NamespaceSystem, "ebs-csi-controller-sa"}
 	// CloudWatchAgent is the amazon-cloudwatch-observability add-on (Container Insights).
