@@ -3,6 +3,7 @@ package helmrelease
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -209,4 +210,60 @@ platform:
 	if _, err := os.Stat(filepath.Join(dir, "argo-workflows.yaml")); !os.IsNotExist(err) {
 		t.Errorf("a skipped release left a file: %v", err)
 	}
+}
+
+// BenchmarkHelmInstall times Apply on an empty cluster with blueprint's own
+// chart (CRDs, login Secret, chart install and wait). The uninstall between
+// iterations is not timed. hack/bench.sh runs it (make bench).
+func BenchmarkHelmInstall(b *testing.B) {
+	env.Require(b)
+	ctx := context.Background()
+	kube := env.RESTConfig()
+	cfg := parseConfig(b, ownChartOnly)
+	r := &Releases{CacheDir: b.TempDir()}
+	login := platform.Login{Username: "etl-admin", Password: "bench-password-1"}
+	for range b.N {
+		b.StopTimer()
+		if err := r.Uninstall(ctx, kube, cfg); err != nil {
+			b.Fatal(err)
+		}
+		env.FinishTerminatingNamespaces(b)
+		b.StartTimer()
+		if err := r.Apply(ctx, kube, cfg, testOutputs(), login); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	if err := r.Uninstall(ctx, kube, cfg); err != nil {
+		b.Fatal(err)
+	}
+	env.FinishTerminatingNamespaces(b)
+}
+
+// BenchmarkHelmUpgrade times Apply when one value changed (a new code
+// bucket), i.e. a real upgrade of the installed release.
+func BenchmarkHelmUpgrade(b *testing.B) {
+	env.Require(b)
+	ctx := context.Background()
+	kube := env.RESTConfig()
+	cfg := parseConfig(b, ownChartOnly)
+	r := &Releases{CacheDir: b.TempDir()}
+	login := platform.Login{Username: "etl-admin", Password: "bench-password-1"}
+	env.FinishTerminatingNamespaces(b)
+	if err := r.Apply(ctx, kube, cfg, testOutputs(), login); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := range b.N {
+		out := *testOutputs()
+		out.CodeBucket = fmt.Sprintf("blueprint-code-bench-%d", i)
+		if err := r.Apply(ctx, kube, cfg, &out, login); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	if err := r.Uninstall(ctx, kube, cfg); err != nil {
+		b.Fatal(err)
+	}
+	env.FinishTerminatingNamespaces(b)
 }

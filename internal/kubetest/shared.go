@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"os"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 )
@@ -91,4 +93,42 @@ func (e *Env) CreateNamespace(t testing.TB) string {
 		t.Fatalf("kubetest: create namespace: %v", err)
 	}
 	return ns.Name
+}
+
+// FinishTerminatingNamespaces does the last step of kube-controller-manager's
+// namespace controller, which this harness does not run: every namespace
+// being deleted has its "kubernetes" finalizer removed and is waited for
+// until it is gone, so it can be created again. Callers must have deleted
+// the namespace's contents (a Helm uninstall does); anything left stays in
+// etcd and reappears if the namespace is recreated.
+func (e *Env) FinishTerminatingNamespaces(t testing.TB) {
+	t.Helper()
+	cs, err := kubernetes.NewForConfig(e.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	list, err := cs.CoreV1().Namespaces().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Fatalf("kubetest: list namespaces: %v", err)
+	}
+	for _, ns := range list.Items {
+		if ns.DeletionTimestamp == nil {
+			continue
+		}
+		ns.Spec.Finalizers = nil
+		if _, err := cs.CoreV1().Namespaces().Finalize(ctx, &ns, metav1.UpdateOptions{}); err != nil && !apierrors.IsNotFound(err) {
+			t.Fatalf("kubetest: finalize namespace %s: %v", ns.Name, err)
+		}
+		for i := 0; ; i++ {
+			_, err := cs.CoreV1().Namespaces().Get(ctx, ns.Name, metav1.GetOptions{})
+			if apierrors.IsNotFound(err) {
+				break
+			}
+			if i == 100 {
+				t.Fatalf("kubetest: namespace %s still there after finalizing: %v", ns.Name, err)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
 }
