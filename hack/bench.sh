@@ -101,7 +101,11 @@ fi
 # adds its median ns/op as a row, or a note when it does not exist.
 gobench() {
 	local pkg=$1 bench=$2 label=$3
-	if [ ! -d "$pkg" ] || ! $GO test -list "^$bench\$" "$pkg" 2>/dev/null | grep -qx "$bench"; then
+	# Listed into a variable first: grep -q would stop reading early and,
+	# under pipefail, go test's SIGPIPE would read as "not there".
+	local listed=""
+	[ -d "$pkg" ] && listed=$($GO test -list "^$bench\$" "$pkg" 2>/dev/null || true)
+	if ! grep -qx "$bench" <<<"$listed"; then
 		notes+=("$label: no $bench in $pkg yet; skipped")
 		return
 	fi

@@ -40,8 +40,8 @@ asks a second time. Safe to re-run; when nothing is deployed it does nothing.`,
 			if !opts.Yes && !opts.IO.CanPrompt() {
 				return usageErrorf("down needs confirmation and there is no terminal to ask on: pass --yes")
 			}
-			if opts.CfnRoleArn != "" && !roleArnPattern.MatchString(opts.CfnRoleArn) {
-				return usageErrorf("--cfn-role-arn %q is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)", opts.CfnRoleArn)
+			if err := checkCfnRoleArn(opts.CfnRoleArn); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(opts)

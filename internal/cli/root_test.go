@@ -111,6 +111,9 @@ func TestBadCommandLinesAreUsageErrors(t *testing.T) {
 		{[]string{"init", "--path", "-", "--force"}, []string{"--force", "--path -"}},
 		{[]string{"init", "--path", ""}, []string{"--path must not be empty"}},
 		{[]string{"completion", "bash", "extra"}, []string{`unknown command "extra"`}},
+		{[]string{"up", "--yes", "--cfn-role-arn", "cdk-exec-role"}, []string{"--cfn-role-arn", "not an IAM role ARN"}},
+		{[]string{"down", "--yes", "--cfn-role-arn", "arn:aws:iam::123456789012:user/me"}, []string{"--cfn-role-arn", "not an IAM role ARN"}},
+		{[]string{"up", "--dry-run", "--cfn-role-arn", "arn:aws:iam::123456789012:role/x"}, []string{"--dry-run", "--cfn-role-arn"}},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

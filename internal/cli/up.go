@@ -47,8 +47,8 @@ after a failure continues where it stopped. --dry-run is 'blueprint plan'.`,
 			if opts.DryRun && opts.CfnRoleArn != "" {
 				return usageErrorf("--dry-run and --cfn-role-arn: a dry run deploys nothing; pass only one")
 			}
-			if opts.CfnRoleArn != "" && !roleArnPattern.MatchString(opts.CfnRoleArn) {
-				return usageErrorf("--cfn-role-arn %q is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)", opts.CfnRoleArn)
+			if err := checkCfnRoleArn(opts.CfnRoleArn); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(opts)
@@ -63,6 +63,15 @@ after a failure continues where it stopped. --dry-run is 'blueprint plan'.`,
 }
 
 var roleArnPattern = regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]+$`)
+
+// checkCfnRoleArn rejects a --cfn-role-arn that is not an IAM role ARN
+// before anything is called ("" means: deploy as the caller).
+func checkCfnRoleArn(arn string) error {
+	if arn != "" && !roleArnPattern.MatchString(arn) {
+		return usageErrorf("--cfn-role-arn %q is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)", arn)
+	}
+	return nil
+}
 
 func upRun(ctx context.Context, opts *UpOptions) error {
 	if opts.DryRun {
