@@ -18,6 +18,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/sqletl/blueprint/internal/textdist"
 )
 
 // DefaultFile is the config file looked for when --config is not given.
@@ -401,7 +403,7 @@ func suggestField(key string, fields map[string]reflect.Type, path string) strin
 		if strings.EqualFold(name, key) {
 			return fmt.Sprintf("did you mean %q? (keys are camelCase)", name)
 		}
-		if d := editDistance(strings.ToLower(key), strings.ToLower(name)); d < bestDist {
+		if d := textdist.Distance(strings.ToLower(key), strings.ToLower(name)); d < bestDist {
 			best, bestDist = name, d
 		}
 	}
@@ -415,26 +417,6 @@ func suggestField(key string, fields map[string]reflect.Type, path string) strin
 		where = "under " + path
 	}
 	return fmt.Sprintf("remove it or use one of the fields allowed %s: %s", where, strings.Join(names, ", "))
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 func describeNode(n *yaml.Node) string {

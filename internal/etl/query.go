@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/athena"
 	athenatypes "github.com/aws/aws-sdk-go-v2/service/athena/types"
 
+	"github.com/sqletl/blueprint/internal/ui"
 	"github.com/sqletl/blueprint/internal/wait"
 )
 
@@ -160,19 +161,5 @@ func (r *Result) Summary() string {
 	if len(r.Rows) == 1 {
 		noun = "row"
 	}
-	return fmt.Sprintf("%d %s, %s scanned", len(r.Rows), noun, HumanBytes(r.DataScannedBytes))
-}
-
-// HumanBytes formats n in binary units: "0 B", "1.5 KiB", "2.0 GiB".
-func HumanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+	return fmt.Sprintf("%d %s, %s scanned", len(r.Rows), noun, ui.Bytes(r.DataScannedBytes))
 }

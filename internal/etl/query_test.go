@@ -139,14 +139,3 @@ func TestQueryErrors(t *testing.T) {
 		}
 	})
 }
-
-func TestHumanBytes(t *testing.T) {
-	for _, tt := range []struct {
-		n    int64
-		want string
-	}{{0, "0 B"}, {1023, "1023 B"}, {1536, "1.5 KiB"}, {10 << 30, "10.0 GiB"}} {
-		if got := etl.HumanBytes(tt.n); got != tt.want {
-			t.Errorf("HumanBytes(%d) = %q, want %q", tt.n, got, tt.want)
-		}
-	}
-}

@@ -80,7 +80,7 @@ func TestWriteJSON(t *testing.T) {
 }
 
 func TestBytesAndDuration(t *testing.T) {
-	for n, want := range map[int64]string{0: "0 B", 1023: "1023 B", 1024: "1.0 KiB", 31949: "31.2 KiB", 5 << 20: "5.0 MiB"} {
+	for n, want := range map[int64]string{0: "0 B", 1023: "1023 B", 1024: "1.0 KiB", 31949: "31.2 KiB", 5 << 20: "5.0 MiB", 1536: "1.5 KiB", 10 << 30: "10.0 GiB"} {
 		if got := Bytes(n); got != want {
 			t.Errorf("Bytes(%d) = %q, want %q", n, got, want)
 		}
