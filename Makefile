@@ -44,8 +44,8 @@ lint-templates: ## cfn-lint every synthesized template (.cfnlintrc.yaml lists ig
 	cfn-lint --config-file .cfnlintrc.yaml -- $(OUT)/*.template.json
 	@echo "cfn-lint: $$(ls $(OUT)/*.template.json | wc -l) templates, no findings"
 
-kube-tools: ## build kube-apiserver from the Go module proxy, install etcd (for tests)
-	hack/kube-apiserver.sh
+kube-tools: ## build kube-apiserver, kube-scheduler, kube-controller-manager and kwok from the Go module proxy (cached outside the clone), install etcd
+	hack/kube-tools.sh
 
 vet:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed: $$out" >&2; exit 1; fi

@@ -91,7 +91,7 @@ func required() bool { return os.Getenv(EnvRequire) == "1" }
 func skipOrFail(t testing.TB, reason string) {
 	t.Helper()
 	if required() {
-		t.Fatalf("kubetest: %s\n%s=1, so this is a failure: run hack/kube-apiserver.sh to build bin/kube-apiserver and install etcd", reason, EnvRequire)
+		t.Fatalf("kubetest: %s\n%s=1, so this is a failure: run hack/kube-tools.sh to build bin/kube-apiserver and install etcd", reason, EnvRequire)
 	}
 	t.Skipf("kubetest: %s (set %s=1 to fail instead)", reason, EnvRequire)
 }

@@ -10,13 +10,13 @@
 //
 // # Binaries
 //
-// kube-apiserver is built from the Go module proxy by hack/kube-apiserver.sh
+// kube-apiserver is built from the Go module proxy by hack/kube-tools.sh
 // into bin/kube-apiserver (found by walking up from the working directory to
 // the directory holding go.mod, or from $BLUEPRINT_KUBE_APISERVER); the same
 // script installs etcd (Debian's etcd-server) which is looked up on PATH (or
 // $BLUEPRINT_ETCD). When either is missing, tests are skipped, unless
 // BLUEPRINT_REQUIRE_KUBE=1 (as `make test` sets), in which case they fail and
-// say to run hack/kube-apiserver.sh.
+// say to run hack/kube-tools.sh.
 //
 // # One server per test
 //
@@ -80,7 +80,7 @@ const ServiceClusterIPRange = "10.0.0.0/24"
 
 // ErrNotInstalled is returned (wrapped) by Launch when kube-apiserver or etcd
 // cannot be found.
-var ErrNotInstalled = errors.New("kube-apiserver/etcd not installed; run hack/kube-apiserver.sh")
+var ErrNotInstalled = errors.New("kube-apiserver/etcd not installed; run hack/kube-tools.sh")
 
 // Options configure Launch. The zero value is ready to use.
 type Options struct {

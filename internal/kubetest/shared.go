@@ -45,7 +45,7 @@ func RunShared(m *testing.M, env **Env, opts ...Options) int {
 	case err != nil:
 		fmt.Fprintf(os.Stderr, "kubetest: %v\n", err)
 		if errors.Is(err, ErrNotInstalled) {
-			fmt.Fprintf(os.Stderr, "kubetest: %s=1: run hack/kube-apiserver.sh to build bin/kube-apiserver and install etcd\n", EnvRequire)
+			fmt.Fprintf(os.Stderr, "kubetest: %s=1: run hack/kube-tools.sh to build bin/kube-apiserver and install etcd\n", EnvRequire)
 		}
 		return 1
 	}
