@@ -16,7 +16,7 @@ export JSII_DEPRECATED ?= quiet
 
 GO_SOURCES := $(shell find . -name '*.go' -not -path './node_modules/*' -not -path './.cache/*' -not -path './tools/*') go.mod go.sum
 
-.PHONY: setup plan synth lint-templates test vet kube-tools argo-tools moto bench clean help
+.PHONY: setup plan synth lint-templates test e2e vet kube-tools argo-tools moto bench clean help
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -60,6 +60,9 @@ moto:
 test: setup kube-tools argo-tools moto vet ## run every test (real synth, cfn-lint, cdk-nag, moto, API server, Argo validation)
 	BLUEPRINT_REQUIRE_KUBE=1 BLUEPRINT_REQUIRE_CDK_CLI=1 BLUEPRINT_REQUIRE_MOTO=1 BLUEPRINT_REQUIRE_ARGO=1 $(GO) test -timeout 60m ./...
 	cd tools/argovalidate && GOWORK=off GOFLAGS=-mod=mod $(GO) test -trimpath ./...
+
+e2e: setup kube-tools moto ## only the simulated-cluster end-to-end tests (real charts, scheduler, admission, kwok nodes); ends with a summary table
+	BLUEPRINT_REQUIRE_KUBE=1 BLUEPRINT_REQUIRE_CDK_CLI=1 BLUEPRINT_REQUIRE_MOTO=1 $(GO) test -count=1 -timeout 40m -run 'TestSimulated' ./e2e
 
 bench: setup kube-tools moto ## measured performance + modelled deploy critical path (docs/performance.md)
 	hack/bench.sh

@@ -1,0 +1,137 @@
+package kubetest
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"path/filepath"
+	"strconv"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+)
+
+// Environment variables naming the simulated cluster's binaries (default:
+// bin/<name> next to go.mod, linked there by hack/kube-tools.sh).
+const (
+	EnvScheduler         = "BLUEPRINT_KUBE_SCHEDULER"
+	EnvControllerManager = "BLUEPRINT_KUBE_CONTROLLER_MANAGER"
+	EnvKwok              = "BLUEPRINT_KWOK"
+)
+
+// KwokNodeAnnotation marks the nodes kwok plays the kubelet of; only nodes
+// carrying it are managed, so a test can still create inert nodes.
+const (
+	KwokNodeAnnotation      = "kwok.x-k8s.io/node"
+	KwokNodeAnnotationValue = "fake"
+)
+
+// PodCIDR is the range kwok hands pod IPs out of.
+const PodCIDR = "10.64.0.1/16"
+
+type clusterBinaries struct{ scheduler, controllerManager, kwok string }
+
+func findClusterBinaries() (clusterBinaries, error) {
+	var b clusterBinaries
+	var err error
+	if b.scheduler, err = findRepoBinary("kube-scheduler", "", EnvScheduler); err != nil {
+		return b, err
+	}
+	if b.controllerManager, err = findRepoBinary("kube-controller-manager", "", EnvControllerManager); err != nil {
+		return b, err
+	}
+	if b.kwok, err = findRepoBinary("kwok", "", EnvKwok); err != nil {
+		return b, err
+	}
+	return b, nil
+}
+
+// startCluster runs what turns the API server into a cluster, as on EKS:
+// kube-controller-manager (service accounts and their tokens, Deployments,
+// StatefulSets, DaemonSets, Jobs, namespaces finishing deletion, garbage
+// collection, PV binding), kube-scheduler, and kwok, which plays the
+// kubelet of every node annotated with KwokNodeAnnotation: nodes become
+// Ready, bound pods get an IP and become Running and Ready, Job pods
+// complete. No container runs.
+func (e *Env) startCluster(ctx context.Context, bins clusterBinaries, certs *pki) error {
+	var err error
+	common := []string{
+		"--kubeconfig=" + e.KubeconfigPath,
+		"--leader-elect=false",
+		"--bind-address=127.0.0.1",
+	}
+	ports, err := freePorts(3)
+	if err != nil {
+		return err
+	}
+	cmArgs := append(append([]string{}, common...),
+		"--secure-port="+strconv.Itoa(ports[0]),
+		"--authentication-skip-lookup=true",
+		"--service-account-private-key-file="+certs.saKeyFile,
+		"--root-ca-file="+certs.caCertFile,
+		"--use-service-account-credentials=true",
+		"--controllers=*",
+		"--cluster-name=kubetest",
+		"--concurrent-deployment-syncs=10",
+		"--concurrent-replicaset-syncs=10",
+	)
+	e.controllerManager, err = startProcess("kube-controller-manager", filepath.Join(e.Dir, "kube-controller-manager.log"), nil, bins.controllerManager, cmArgs...)
+	if err != nil {
+		return err
+	}
+	schedArgs := append(append([]string{}, common...),
+		"--secure-port="+strconv.Itoa(ports[1]),
+		"--authentication-skip-lookup=true",
+	)
+	e.scheduler, err = startProcess("kube-scheduler", filepath.Join(e.Dir, "kube-scheduler.log"), nil, bins.scheduler, schedArgs...)
+	if err != nil {
+		return err
+	}
+	e.kwok, err = startProcess("kwok", filepath.Join(e.Dir, "kwok.log"), nil, bins.kwok,
+		"--kubeconfig="+e.KubeconfigPath,
+		"--manage-all-nodes=false",
+		"--manage-nodes-with-annotation-selector="+KwokNodeAnnotation+"="+KwokNodeAnnotationValue,
+		"--cidr="+PodCIDR,
+		"--node-ip=127.0.0.1",
+		"--server-address="+net.JoinHostPort("127.0.0.1", strconv.Itoa(ports[2])),
+	)
+	if err != nil {
+		return err
+	}
+	// Ready when the controller manager has created the default
+	// namespace's service account (the ServiceAccount admission plugin
+	// needs it before any pod is accepted).
+	cs, err := kubernetes.NewForConfig(e.RESTConfig())
+	if err != nil {
+		return err
+	}
+	err = poll(ctx, func(ctx context.Context) (bool, error) {
+		_, err := cs.CoreV1().ServiceAccounts("default").Get(ctx, "default", metav1.GetOptions{})
+		return err == nil, err
+	}, e.controllerManager, e.scheduler, e.kwok, e.apiserver)
+	if err != nil {
+		return startupErr("the simulated cluster (controller manager, scheduler, kwok)", err, e.controllerManager, e.scheduler, e.kwok)
+	}
+	return nil
+}
+
+func (e *Env) clusterProcesses() []*process {
+	return []*process{e.kwok, e.scheduler, e.controllerManager}
+}
+
+// ClusterLogTails returns the last n lines of the controller manager's,
+// scheduler's and kwok's logs.
+func (e *Env) ClusterLogTails(n int) string {
+	var s string
+	for _, p := range e.clusterProcesses() {
+		if p != nil {
+			s += p.tail(n)
+		}
+	}
+	return s
+}
+
+// String names what runs, for logs.
+func (b clusterBinaries) String() string {
+	return fmt.Sprintf("scheduler=%s controller-manager=%s kwok=%s", b.scheduler, b.controllerManager, b.kwok)
+}
