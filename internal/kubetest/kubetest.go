@@ -123,10 +123,10 @@ type Env struct {
 	etcd, apiserver *process
 	// Simulated cluster (Options.Cluster).
 	controllerManager, scheduler, kwok *process
-	keepDir         bool
-	stopOnce        sync.Once
-	stopErr         error
-	unavailable     string // set by RunShared when the binaries are missing
+	keepDir                            bool
+	stopOnce                           sync.Once
+	stopErr                            error
+	unavailable                        string // set by RunShared when the binaries are missing
 }
 
 // RESTConfig returns a copy of the admin rest.Config.
