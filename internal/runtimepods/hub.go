@@ -384,7 +384,7 @@ func extractTarGz(archive, dst string) error {
 		if err != nil {
 			return err
 		}
-		p := filepath.Join(dst, filepath.Clean("/" + h.Name))
+		p := filepath.Join(dst, filepath.Clean("/"+h.Name))
 		switch h.Typeflag {
 		case tar.TypeDir:
 			if err := os.MkdirAll(p, 0o755); err != nil {
@@ -404,4 +404,3 @@ func extractTarGz(archive, dst string) error {
 		}
 	}
 }
-

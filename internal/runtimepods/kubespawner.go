@@ -332,7 +332,7 @@ func (s *spawner) labels(extra any) (map[string]string, error) {
 
 func (s *spawner) annotations(extra any) (map[string]string, error) {
 	a := map[string]string{
-		"hub.jupyter.org/username":           s.username,
+		"hub.jupyter.org/username":            s.username,
 		"hub.jupyter.org/kubespawner-version": kubespawnerVersion,
 		"hub.jupyter.org/jupyterhub-version":  jupyterhubVersion,
 	}
