@@ -303,3 +303,29 @@ func TestHubUserPodsChecksChartFiles(t *testing.T) {
 		t.Errorf("edited z2jh.py accepted: %v", err)
 	}
 }
+
+// The user pods ask for the scheduler the chart's user-scheduler runs.
+func TestUserScheduler(t *testing.T) {
+	rendered := render(t, "")[helmrelease.JupyterHubRelease]
+	cfg, name, err := UserScheduler(rendered, "/tmp/kubeconfig")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := EnsurePython(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	built, err := HubUserPods(context.Background(), rendered, filepath.Join(chartMirror(t), jupyterhubChart), testUser)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if built[0].Pod.Spec.SchedulerName != name || name == "" {
+		t.Errorf("pods ask for scheduler %q, user-scheduler profile is %q", built[0].Pod.Spec.SchedulerName, name)
+	}
+	if !strings.Contains(string(cfg), "kubeconfig: /tmp/kubeconfig") || !strings.Contains(string(cfg), "MostAllocated") {
+		t.Errorf("config:\n%s", cfg)
+	}
+	pv := ProvisionedVolume(built[0].Claims[0], "ebs.csi.aws.com")
+	if pv.Spec.ClaimRef.Name != built[0].Claims[0].Name || pv.Spec.StorageClassName != *built[0].Claims[0].Spec.StorageClassName {
+		t.Errorf("PV %+v", pv.Spec)
+	}
+}
