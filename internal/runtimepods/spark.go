@@ -209,8 +209,7 @@ var memString = regexp.MustCompile(`^(\d+)([a-z]*)$`)
 // resource-managers/kubernetes/core/.../k8s/Config.scala and Constants.scala).
 const (
 	memoryOverheadMinMiB = 384 // ResourceProfile.MEMORY_OVERHEAD_MIN_MIB
-	// spark.executor.memoryOverheadFactor, else
-	// spark.kubernetes.memoryOverheadFactor: 0.1 for JVM jobs.
+	// spark.kubernetes.memoryOverheadFactor's default for JVM jobs.
 	defaultOverheadFactor   = 0.1
 	defaultExecutorMemory   = "1g"
 	defaultExecutorCores    = "1"
@@ -237,13 +236,13 @@ func executorMemoryMiB(conf sparkConf) (mem, total int64, err error) {
 			return 0, 0, fmt.Errorf("spark.executor.memoryOverhead: %w", err)
 		}
 	} else {
+		// Spark 3.3 has only spark.kubernetes.memoryOverheadFactor;
+		// spark.executor.memoryOverheadFactor (SPARK-38194) was reverted from
+		// branch-3.3 and shipped in 3.4.0, so 3.3.4 ignores it.
 		factor := defaultOverheadFactor
-		for _, k := range []string{"spark.executor.memoryOverheadFactor", "spark.kubernetes.memoryOverheadFactor"} {
-			if v, ok := conf[k]; ok {
-				if factor, err = strconv.ParseFloat(v, 64); err != nil {
-					return 0, 0, fmt.Errorf("%s: %w", k, err)
-				}
-				break
+		if v, ok := conf["spark.kubernetes.memoryOverheadFactor"]; ok {
+			if factor, err = strconv.ParseFloat(v, 64); err != nil {
+				return 0, 0, fmt.Errorf("spark.kubernetes.memoryOverheadFactor: %w", err)
 			}
 		}
 		// (factor * executorMemoryMiB).toLong, at least the minimum.
@@ -257,6 +256,15 @@ func executorMemoryMiB(conf sparkConf) (mem, total int64, err error) {
 // (BasicExecutorFeatureStep, ExecutorKubernetesCredentialsFeatureStep,
 // LocalDirsFeatureStep) for the default resource profile. A local master
 // has none.
+//
+// Source read: apache/spark resource-managers/kubernetes/core/.../features/
+// BasicExecutorFeatureStep.scala at commit 00012ec (the v3.3.4 tag could not
+// be fetched offline: the repository is too large); the parts used here
+// (names, labels, env, cpu request from spark.kubernetes.executor.request.cores,
+// memory request = limit = memory + overhead, node selectors, restart
+// policy Never, the conf volume) are the same in 3.3, and the one 3.4
+// change that matters, spark.executor.memoryOverheadFactor, is left out
+// (see executorMemoryMiB).
 func executorPods(conf sparkConf, namespace string, driver *corev1.Pod, size string) ([]Built, error) {
 	master := conf["spark.master"]
 	if !strings.HasPrefix(master, "k8s://") {

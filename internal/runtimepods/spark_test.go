@@ -240,6 +240,8 @@ func TestExecutorMemoryMiB(t *testing.T) {
 		{sparkConf{"spark.executor.memory": "3000"}, 3000, 3000 + 384}, // MiB when unitless
 		{sparkConf{"spark.executor.memory": "8g", "spark.executor.memoryOverhead": "1g"}, 8192, 8192 + 1024},
 		{sparkConf{"spark.executor.memory": "8g", "spark.kubernetes.memoryOverheadFactor": "0.4"}, 8192, 8192 + 3276},
+		// 3.4's spark.executor.memoryOverheadFactor does not exist in 3.3.4.
+		{sparkConf{"spark.executor.memory": "8g", "spark.executor.memoryOverheadFactor": "0.4"}, 8192, 8192 + 819},
 	} {
 		mem, total, err := executorMemoryMiB(tc.conf)
 		if err != nil || mem != tc.mem || total != tc.want {
