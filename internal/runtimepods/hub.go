@@ -48,24 +48,46 @@ const hubPrefix = "/usr/local/etc/jupyterhub"
 // ../upstream-src/jupyterhub-5.5.0-src.tgz next to chartArchive's folder.
 // EnsurePython installs the Debian packages the script needs.
 func HubUserPods(ctx context.Context, renderedHubManifest []byte, chartArchive string, username string) ([]Built, error) {
-	objs, err := decodeManifest(renderedHubManifest)
-	if err != nil {
-		return nil, fmt.Errorf("reading the rendered jupyterhub manifest: %w", err)
-	}
-	hub, err := findHub(objs)
+	settings, namespace, err := hubSettings(ctx, renderedHubManifest, chartArchive)
 	if err != nil {
 		return nil, err
 	}
+	return spawnProfiles(settings, namespace, func(string) string { return username })
+}
+
+// HubUserPodsPerProfile is HubUserPods with one user per profile, named
+// "<userPrefix>-<profile slug>": one user runs one server at a time (the
+// pods of HubUserPods share a name and a home PVC), so these can all be
+// submitted together.
+func HubUserPodsPerProfile(ctx context.Context, renderedHubManifest []byte, chartArchive string, userPrefix string) ([]Built, error) {
+	settings, namespace, err := hubSettings(ctx, renderedHubManifest, chartArchive)
+	if err != nil {
+		return nil, err
+	}
+	return spawnProfiles(settings, namespace, func(slug string) string { return userPrefix + "-" + slug })
+}
+
+// hubSettings runs the chart's hub configuration and returns the spawner
+// settings and the namespace user pods go to.
+func hubSettings(ctx context.Context, renderedHubManifest []byte, chartArchive string) (*spawnerSettings, string, error) {
+	objs, err := decodeManifest(renderedHubManifest)
+	if err != nil {
+		return nil, "", fmt.Errorf("reading the rendered jupyterhub manifest: %w", err)
+	}
+	hub, err := findHub(objs)
+	if err != nil {
+		return nil, "", err
+	}
 	if chartArchive != "" {
 		if err := sameAsChart(hub.config, chartArchive); err != nil {
-			return nil, err
+			return nil, "", err
 		}
 	}
 	settings, err := runHubConfig(ctx, hub, jupyterHubSource(chartArchive))
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return spawnProfiles(settings, hub.namespace, username)
+	return settings, hub.namespace, nil
 }
 
 // hubFiles is what the hub container sees of its configuration.
@@ -232,6 +254,24 @@ func sameAsChart(config map[string]string, chartArchive string) error {
 // chartFiles returns the files under dir (e.g. "files/hub/") of a chart
 // archive, by base name.
 func chartFiles(archive, dir string) (map[string][]byte, error) {
+	if st, err := os.Stat(archive); err == nil && st.IsDir() {
+		// An unpacked chart directory.
+		entries, err := os.ReadDir(filepath.Join(archive, dir))
+		if err != nil {
+			return nil, err
+		}
+		out := map[string][]byte{}
+		for _, e := range entries {
+			if e.Type().IsRegular() {
+				b, err := os.ReadFile(filepath.Join(archive, dir, e.Name()))
+				if err != nil {
+					return nil, err
+				}
+				out[e.Name()] = b
+			}
+		}
+		return out, nil
+	}
 	f, err := os.Open(archive)
 	if err != nil {
 		return nil, err

@@ -329,3 +329,23 @@ func TestUserScheduler(t *testing.T) {
 		t.Errorf("PV %+v", pv.Spec)
 	}
 }
+
+// An unpacked chart directory serves as well as the archive.
+func TestChartFilesFromDirectory(t *testing.T) {
+	chart := filepath.Join(chartMirror(t), jupyterhubChart)
+	fromArchive, err := chartFiles(chart, "files/hub/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := extractTarGz(chart, dir); err != nil {
+		t.Fatal(err)
+	}
+	fromDir, err := chartFiles(filepath.Join(dir, "jupyterhub"), "files/hub/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fromArchive) < 2 || len(fromDir) != len(fromArchive) || string(fromDir["z2jh.py"]) != string(fromArchive["z2jh.py"]) {
+		t.Errorf("archive %d files, directory %d", len(fromArchive), len(fromDir))
+	}
+}

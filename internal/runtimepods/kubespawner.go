@@ -47,7 +47,7 @@ func (s *spawnerSettings) traits() map[string]any {
 // spawnProfiles builds the pod and PVC for each profile, as
 // KubeSpawner.load_user_options with user_options {"profile": slug}
 // followed by get_pvc_manifest and get_pod_manifest.
-func spawnProfiles(s *spawnerSettings, namespace, username string) ([]Built, error) {
+func spawnProfiles(s *spawnerSettings, namespace string, usernameFor func(slug string) string) ([]Built, error) {
 	base := s.traits()
 	profiles, err := initializedProfiles(base["profile_list"])
 	if err != nil {
@@ -65,7 +65,7 @@ func spawnProfiles(s *spawnerSettings, namespace, username string) ([]Built, err
 		if opts, ok := p["profile_options"].(map[string]any); ok && len(opts) > 0 {
 			return nil, fmt.Errorf("profile %v: profile_options are not supported by runtimepods yet", p["slug"])
 		}
-		sp := &spawner{t: t, namespace: firstNonEmpty(str(t["namespace"]), namespace), username: username}
+		sp := &spawner{t: t, namespace: firstNonEmpty(str(t["namespace"]), namespace), username: usernameFor(str(p["slug"]))}
 		pod, pvc, err := sp.manifests()
 		if err != nil {
 			return nil, fmt.Errorf("profile %v: %w", p["slug"], err)

@@ -1,8 +1,10 @@
 package runtimepods
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -272,5 +274,39 @@ func TestParseSparkSubmit(t *testing.T) {
 	c.Args = append([]string{"--proxy-user=x"}, c.Args...)
 	if _, err := parseSparkSubmit(c); err == nil || !strings.Contains(err.Error(), "--proxy-user") {
 		t.Errorf("unknown option accepted: %v", err)
+	}
+}
+
+// All returns the Spark pods and one hub pod per profile, each with the
+// node group it must land on when the config pins one.
+func TestAll(t *testing.T) {
+	r := render(t, "")
+	built, err := All(context.Background(), Manifests{
+		Platform: r[helmrelease.PlatformRelease], JupyterHub: r[helmrelease.JupyterHubRelease], Argo: r[helmrelease.ArgoWorkflowsRelease],
+	}, filepath.Join(chartMirror(t), jupyterhubChart), testUser)
+	if err != nil {
+		t.Fatal(err)
+	}
+	creators := map[string]int{}
+	names := map[string]bool{}
+	for _, b := range built {
+		creators[b.Creator]++
+		key := b.Pod.Namespace + "/" + b.Pod.Name
+		if names[key] {
+			t.Errorf("pod %s built twice: they could not run together", key)
+		}
+		names[key] = true
+		for _, c := range b.Claims {
+			if names["pvc "+c.Name] {
+				t.Errorf("claim %s built twice", c.Name)
+			}
+			names["pvc "+c.Name] = true
+		}
+		if b.Pod.Namespace == "" || b.Pod.Name == "" || b.What == "" {
+			t.Errorf("incomplete %+v", b.Pod.ObjectMeta)
+		}
+	}
+	if creators["argo"] != len(ArcJobSizes) || creators["spark"] == 0 || creators["kubespawner"] == 0 {
+		t.Errorf("creators %v", creators)
 	}
 }
