@@ -385,10 +385,10 @@ func runHubConfig(ctx context.Context, h *hubFiles, jhSource string) (*spawnerSe
 	if err := cmd.Run(); err != nil {
 		return nil, fmt.Errorf("running the chart's jupyterhub_config.py: %w: %s", err, lastLines(stderr.String(), 15))
 	}
-	// The chart's config prints progress ("Loading ...") before the JSON.
-	out := stdout.Bytes()
-	if i := bytes.LastIndex(out, []byte("\n{")); i >= 0 {
-		out = out[i+1:]
+	// The chart's config prints progress ("Loading ...") before the marker.
+	_, out, ok := bytes.Cut(stdout.Bytes(), []byte("--- runtimepods: kubespawner settings ---\n"))
+	if !ok {
+		return nil, fmt.Errorf("kubespawner_config.py printed no settings: %s", lastLines(stdout.String()+stderr.String(), 15))
 	}
 	var s spawnerSettings
 	if err := json.Unmarshal(out, &s); err != nil {

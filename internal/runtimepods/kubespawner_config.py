@@ -26,6 +26,7 @@ from jupyterhub.traitlets import ByteSpecification
 from kubernetes.client import ApiClient
 
 prefix = sys.argv[1]
+MARKER = "--- runtimepods: kubespawner settings ---"
 path = os.path.join(prefix, "jupyterhub_config.py")
 
 c = Config()
@@ -69,4 +70,6 @@ def traits(section):
     return out
 
 
+# The chart's code prints progress ("Loading ..."); a marker line starts the result.
+print("\n" + MARKER)
 json.dump({"KubeSpawner": traits("KubeSpawner"), "Spawner": traits("Spawner")}, sys.stdout)

@@ -11,6 +11,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/sqletl/blueprint/internal/helmrelease"
 )
@@ -301,6 +302,20 @@ func TestAll(t *testing.T) {
 				t.Errorf("claim %s built twice", c.Name)
 			}
 			names["pvc "+c.Name] = true
+		}
+		// What the API server's object-meta validation checks first.
+		for _, msg := range validation.IsDNS1123Subdomain(b.Pod.Name) {
+			t.Errorf("%s: pod name %q: %s", b.What, b.Pod.Name, msg)
+		}
+		if h := b.Pod.Spec.Hostname; h != "" {
+			for _, msg := range validation.IsDNS1123Label(h) {
+				t.Errorf("%s: hostname %q: %s", b.What, h, msg)
+			}
+		}
+		for k, v := range b.Pod.Labels {
+			for _, msg := range append(validation.IsQualifiedName(k), validation.IsValidLabelValue(v)...) {
+				t.Errorf("%s: label %s=%q: %s", b.What, k, v, msg)
+			}
 		}
 		if b.Pod.Namespace == "" || b.Pod.Name == "" || b.What == "" {
 			t.Errorf("incomplete %+v", b.Pod.ObjectMeta)
