@@ -51,6 +51,11 @@ type Releases struct {
 	// CacheDir holds downloaded charts, repository indexes and registry
 	// credentials. Default: <user cache dir>/blueprint/helm.
 	CacheDir string
+	// ChartMirror is a directory of <chart>-<version>.tgz archives read
+	// before the chart repositories (air-gapped installs, offline tests);
+	// "" reads the repositories only. A release's own
+	// platform.<release>.chart takes precedence over it.
+	ChartMirror string
 	// Debug receives Helm's debug lines (never values). Nil discards them.
 	Debug func(format string, v ...any)
 	// Clock drives the wait for the CRDs to be established; nil is the wall clock.

@@ -201,9 +201,14 @@ type hubValues struct {
 
 type hubHub struct {
 	NodeSelector map[string]string `json:"nodeSelector"`
-	ExtraEnv     []envVar          `json:"extraEnv"`
-	ExtraConfig  map[string]string `json:"extraConfig"`
-	DB           hubDB             `json:"db"`
+	// ExtraEnv is a map, name → variable, as z2jh 4.4.0's values.yaml
+	// declares it (hub.extraEnv: {}); a list there makes Helm warn "cannot
+	// overwrite table with non table" on every render and install. The
+	// chart's jupyterhub.extraEnv helper turns each entry into an EnvVar
+	// named by its key (templates/_helpers.tpl).
+	ExtraEnv    map[string]envVar `json:"extraEnv"`
+	ExtraConfig map[string]string `json:"extraConfig"`
+	DB          hubDB             `json:"db"`
 }
 
 type hubDB struct {
@@ -215,9 +220,9 @@ type hubPVC struct {
 	StorageClassName string `json:"storageClassName"`
 }
 
-// envVar is a Kubernetes EnvVar with a secret reference (no literal value).
+// envVar is a Kubernetes EnvVar with a secret reference (no literal
+// value); its name is its key in hubHub.ExtraEnv.
 type envVar struct {
-	Name      string       `json:"name"`
 	ValueFrom envVarSource `json:"valueFrom"`
 }
 
@@ -386,9 +391,9 @@ func jupyterHubValues(cfg *config.Config, out *outputs.Platform) (hubValues, err
 	v := hubValues{
 		Hub: hubHub{
 			NodeSelector: onDemand(),
-			ExtraEnv: []envVar{
-				{Name: loginUsernameEnvVar, ValueFrom: envVarSource{SecretKeyRef: secretKeyRef{Name: loginSecretName, Key: loginUsernameKey}}},
-				{Name: loginPasswordEnvVar, ValueFrom: envVarSource{SecretKeyRef: secretKeyRef{Name: loginSecretName, Key: loginPasswordKey}}},
+			ExtraEnv: map[string]envVar{
+				loginUsernameEnvVar: {ValueFrom: envVarSource{SecretKeyRef: secretKeyRef{Name: loginSecretName, Key: loginUsernameKey}}},
+				loginPasswordEnvVar: {ValueFrom: envVarSource{SecretKeyRef: secretKeyRef{Name: loginSecretName, Key: loginPasswordKey}}},
 			},
 			ExtraConfig: map[string]string{"blueprint-login": hubLoginConfig},
 			DB:          hubDB{Type: "sqlite-pvc", PVC: hubPVC{StorageClassName: storageClass}},
