@@ -14,6 +14,11 @@ CONFIG  ?= blueprint.yaml
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION ?= 20
 export JSII_DEPRECATED ?= quiet
 
+# The pinned upstream charts as <chart>-<version>.tgz (see its README), read
+# before the chart repositories: $BLUEPRINT_CHART_MIRROR, else the shared
+# mirror next to the clone. Tests that need a chart fail without one.
+CHART_MIRROR ?= $(or $(BLUEPRINT_CHART_MIRROR),$(wildcard $(CURDIR)/../shared/upstream-charts))
+
 GO_SOURCES := $(shell find . -name '*.go' -not -path './node_modules/*' -not -path './.cache/*' -not -path './tools/*') go.mod go.sum
 
 .PHONY: setup plan synth lint-templates test vet kube-tools argo-tools moto bench clean help
@@ -58,7 +63,7 @@ moto:
 	@command -v moto_server >/dev/null || { echo "moto_server is missing: pip install 'moto[server]'" >&2; exit 1; }
 
 test: setup kube-tools argo-tools moto vet ## run every test (real synth, cfn-lint, cdk-nag, moto, API server, Argo validation)
-	BLUEPRINT_REQUIRE_KUBE=1 BLUEPRINT_REQUIRE_CDK_CLI=1 BLUEPRINT_REQUIRE_MOTO=1 BLUEPRINT_REQUIRE_ARGO=1 $(GO) test -timeout 60m ./...
+	BLUEPRINT_CHART_MIRROR=$(CHART_MIRROR) BLUEPRINT_REQUIRE_KUBE=1 BLUEPRINT_REQUIRE_CDK_CLI=1 BLUEPRINT_REQUIRE_MOTO=1 BLUEPRINT_REQUIRE_ARGO=1 $(GO) test -timeout 60m ./...
 	cd tools/argovalidate && GOWORK=off GOFLAGS=-mod=mod $(GO) test -trimpath ./...
 
 bench: setup kube-tools moto ## measured performance + modelled deploy critical path (docs/performance.md)
