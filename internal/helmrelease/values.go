@@ -61,6 +61,9 @@ func platformValues(cfg *config.Config, out *outputs.Platform) (charts.PlatformV
 	}
 	v.AthenaWorkgroup = out.AthenaWorkgroup
 	v.Roles = charts.Roles{ArcJob: out.ArcJobRole, Notebook: out.NotebookRole, ArgoServer: out.ArgoServerRole}
+	if err := placeExecutors(&v, cfg); err != nil {
+		return v, err
+	}
 	return v, nil
 }
 
