@@ -260,6 +260,19 @@ type hubSingleUser struct {
 	ExtraEnv           map[string]string `json:"extraEnv"`
 	ProfileList        []hubProfile      `json:"profileList"`
 	LifecycleHooks     hubLifecycle      `json:"lifecycleHooks"`
+	CloudMetadata      hubCloudMetadata  `json:"cloudMetadata"`
+}
+
+// hubCloudMetadata is z2jh's singleuser.cloudMetadata. BlockWithIptables
+// is false: z2jh 4.4.0 (files/hub/jupyterhub_config.py) then adds a
+// privileged, root, NET_ADMIN init container, block-cloud-metadata, to
+// every user pod, which the jupyter namespace's Pod Security "baseline"
+// rejects, so no server could start. Notebooks authenticate with IRSA,
+// not the node role, and z2jh's singleuser NetworkPolicy (on by default,
+// egressAllowRules.cloudMetadataServer: false) still denies the metadata
+// address where the CNI enforces NetworkPolicies.
+type hubCloudMetadata struct {
+	BlockWithIptables bool `json:"blockWithIptables"`
 }
 
 type hubLifecycle struct {
@@ -418,6 +431,7 @@ func jupyterHubValues(cfg *config.Config, out *outputs.Platform) (hubValues, err
 				ExtraVolumeMounts: []hubVolumeMount{{Name: samplesVolume, MountPath: samplesMountPath, ReadOnly: true}},
 			},
 			LifecycleHooks: hubLifecycle{PostStart: hubHandler{Exec: hubExec{Command: hubCopySamples()}}},
+			CloudMetadata:  hubCloudMetadata{BlockWithIptables: false},
 			ExtraEnv:       env,
 			ProfileList: []hubProfile{
 				profile("Small", "Arc notebook, %s CPU, %d GiB", j.Profiles.Small, true),
