@@ -15,6 +15,7 @@ import (
 	"sync"
 	"testing"
 
+	"golang.org/x/mod/semver"
 	"helm.sh/helm/v3/pkg/chart"
 	"sigs.k8s.io/yaml"
 
@@ -320,4 +321,24 @@ func schemaDiff(at string, a, b any) []string {
 		return []string{at}
 	}
 	return nil
+}
+
+// Defect 5: no pinned upstream deploys a release with a published advisory
+// fixed in a later one. Each entry is the advisory, the chart and the
+// first fixed app version; the chart read from the mirror must deploy at
+// least that.
+func TestNoKnownAdvisory(t *testing.T) {
+	advisories := []struct{ id, release, fixed string }{
+		// Argo Workflows v4.0.5 and earlier; fixed in v4.0.6 (argo-helm chart 1.0.18).
+		{"CVE-2026-54526 / GHSA-48p8-g2fx-3wwm", ArgoWorkflowsRelease, "v4.0.6"},
+	}
+	r := mirrorReleases(t)
+	for _, a := range advisories {
+		t.Run(a.id, func(t *testing.T) {
+			ch := upstreamChart(t, r, a.release)
+			if semver.Compare(ch.Metadata.AppVersion, a.fixed) < 0 {
+				t.Errorf("%s chart %s deploys %s, affected by %s (fixed in %s)", a.release, ch.Metadata.Version, ch.Metadata.AppVersion, a.id, a.fixed)
+			}
+		})
+	}
 }
