@@ -183,6 +183,9 @@ func (r *Releases) Apply(ctx context.Context, kube *rest.Config, cfg *config.Con
 	if cfg.Platform.JupyterHub.IsEnabled() && (login.Username == "" || login.Password == "") {
 		return errors.New("the JupyterHub login is empty; it is read from the login secret in Secrets Manager (stack output LoginSecretArn)")
 	}
+	if n := len(login.Password); cfg.Platform.JupyterHub.IsEnabled() && n < MinLoginPasswordLength {
+		return fmt.Errorf("the JupyterHub login password is %d characters; JupyterHub 5.5 needs at least %d for its admin login: set a longer password in the login secret (stack output LoginSecretArn) and run up again", n, MinLoginPasswordLength)
+	}
 	// Locate every chart before changing anything: an unreachable
 	// repository fails the run up front.
 	loaded := make([]*chart.Chart, len(specs))

@@ -185,12 +185,26 @@ const (
 // hubLoginConfig is the hub's authenticator: JupyterHub's built-in
 // shared-password authenticator, for the one generated user, with the
 // password read from the environment (from the Secret) at start-up.
+//
+// The user is an admin, so it logs in with admin_password: in JupyterHub
+// 5.5.0 (jupyterhub/authenticators/shared.py, authenticate) a name in
+// admin_users is checked against admin_password only, never
+// user_password, and admin_password must be 32 characters or more and
+// differ from user_password (_validate_admin_password), or the hub does
+// not start. user_password stays unset: it would let anyone holding it log
+// in as any allowed non-admin name, and there is none. The login secret
+// (constructs/login) generates 32 letters and digits; Apply rejects a
+// shorter password before installing anything.
 const hubLoginConfig = `import os
 c.JupyterHub.authenticator_class = "shared-password"
-c.SharedPasswordAuthenticator.user_password = os.environ["` + loginPasswordEnvVar + `"]
+c.SharedPasswordAuthenticator.admin_password = os.environ["` + loginPasswordEnvVar + `"]
 c.Authenticator.allowed_users = {os.environ["` + loginUsernameEnvVar + `"]}
 c.Authenticator.admin_users = {os.environ["` + loginUsernameEnvVar + `"]}
 `
+
+// MinLoginPasswordLength is JupyterHub 5.5.0's minimum admin_password
+// length (SharedPasswordAuthenticator._ADMIN_PASSWORD_MIN_LENGTH).
+const MinLoginPasswordLength = 32
 
 type hubValues struct {
 	Hub        hubHub        `json:"hub"`
