@@ -10,11 +10,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"helm.sh/helm/v3/pkg/action"
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chart/loader"
 	"helm.sh/helm/v3/pkg/cli"
+	"helm.sh/helm/v3/pkg/ignore"
 	"helm.sh/helm/v3/pkg/registry"
 
 	"github.com/sqletl/blueprint/charts"
@@ -103,8 +105,13 @@ func (r *Releases) loadChart(s spec) (*chart.Chart, error) {
 	if ch.Metadata.Name != up.Chart {
 		return nil, fail(fmt.Errorf("found chart %q, want %q", ch.Metadata.Name, up.Chart))
 	}
-	if fromMirror && ch.Metadata.Version != up.Version {
-		return nil, fail(fmt.Errorf("%s holds chart version %s, want %s", src, ch.Metadata.Version, up.Version))
+	if fromMirror {
+		if ch.Metadata.Version != up.Version {
+			return nil, fail(fmt.Errorf("%s holds chart version %s, want %s", src, ch.Metadata.Version, up.Version))
+		}
+		if err := applyHelmignore(ch); err != nil {
+			return nil, fail(err)
+		}
 	}
 	return ch, nil
 }
@@ -214,3 +221,51 @@ func fileSHA256(path string) (string, error) {
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
+
+// applyHelmignore drops the files the chart's own .helmignore excludes.
+// `helm package` applies it, but Helm does not when it loads an archive
+// (pkg/chart/loader), so an archive packed by other means, as a mirror's
+// may be, can carry files the published chart does not: the load balancer
+// controller's crds/kustomization.yaml, which Helm would then try to
+// install as a CRD and fail.
+func applyHelmignore(ch *chart.Chart) error {
+	var rules *ignore.Rules
+	for _, f := range ch.Files {
+		if f.Name == ignore.HelmIgnore {
+			r, err := ignore.Parse(strings.NewReader(string(f.Data)))
+			if err != nil {
+				return fmt.Errorf("parsing the chart's %s: %w", ignore.HelmIgnore, err)
+			}
+			rules = r
+		}
+	}
+	if rules == nil {
+		return nil
+	}
+	keep := func(name string) bool { return !rules.Ignore(name, fileInfo(name)) }
+	files := ch.Files[:0]
+	for _, f := range ch.Files {
+		if keep(f.Name) {
+			files = append(files, f)
+		}
+	}
+	ch.Files = files
+	templates := ch.Templates[:0]
+	for _, f := range ch.Templates {
+		if keep(f.Name) {
+			templates = append(templates, f)
+		}
+	}
+	ch.Templates = templates
+	return nil
+}
+
+// fileInfo is the os.FileInfo of a regular file, which ignore.Rules asks for.
+type fileInfo string
+
+func (f fileInfo) Name() string       { return filepath.Base(string(f)) }
+func (f fileInfo) Size() int64        { return 0 }
+func (f fileInfo) Mode() os.FileMode  { return 0o644 }
+func (f fileInfo) ModTime() time.Time { return time.Time{} }
+func (f fileInfo) IsDir() bool        { return false }
+func (f fileInfo) Sys() any           { return nil }
