@@ -17,6 +17,7 @@ import (
 
 	"golang.org/x/mod/semver"
 	"helm.sh/helm/v3/pkg/chart"
+	"helm.sh/helm/v3/pkg/chart/loader"
 	"sigs.k8s.io/yaml"
 
 	"github.com/sqletl/blueprint/manifests"
@@ -226,8 +227,16 @@ func TestMirrorHoldsPinnedCharts(t *testing.T) {
 // ships (files/crds/full) differ from them, apart from descriptions, only
 // in CronWorkflow's schedules pattern, which v4.0.6 widens; anything else
 // means the pins must be looked at again (versions.go).
+//
+// The full CRDs are read from the mirror's archive as packed from the
+// argo-helm tag: the chart's .helmignore leaves them out of the published
+// package (its CRD Job downloads them), and loadChart applies it.
 func TestArgoCRDsMatchChart(t *testing.T) {
-	ch := upstreamChart(t, mirrorReleases(t), ArgoWorkflowsRelease)
+	archive := filepath.Join(os.Getenv(MirrorEnv), argoWorkflowsChart().ArchiveName())
+	ch, err := loader.Load(archive)
+	if err != nil {
+		t.Fatalf("%v (make test sets $%s to ../shared/upstream-charts)", err, MirrorEnv)
+	}
 	chartCRDs := map[string]map[string]any{}
 	for _, f := range ch.Files {
 		if path.Dir(f.Name) != "files/crds/full" {
@@ -340,5 +349,26 @@ func TestNoKnownAdvisory(t *testing.T) {
 				t.Errorf("%s chart %s deploys %s, affected by %s (fixed in %s)", a.release, ch.Metadata.Version, ch.Metadata.AppVersion, a.id, a.fixed)
 			}
 		})
+	}
+}
+
+// A chart read from the mirror honours its own .helmignore, as `helm
+// package` does: the load balancer controller's archive carries
+// crds/kustomization.yaml, which Helm would install as a CRD and fail
+// ("no matches for kind Kustomization").
+func TestMirrorHonoursHelmignore(t *testing.T) {
+	ch := upstreamChart(t, mirrorReleases(t), LoadBalancerControllerRelease)
+	crds := ch.CRDObjects()
+	if len(crds) == 0 {
+		t.Fatal("the load balancer controller chart has no CRDs")
+	}
+	for _, c := range crds {
+		var obj struct{ Kind string }
+		if err := yaml.Unmarshal(c.File.Data, &obj); err != nil {
+			t.Fatal(err)
+		}
+		if c.Name == "crds/kustomization.yaml" || obj.Kind != "CustomResourceDefinition" {
+			t.Errorf("CRD file %s holds a %s", c.Name, obj.Kind)
+		}
 	}
 }
