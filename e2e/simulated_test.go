@@ -176,10 +176,12 @@ type simulated struct {
 // nodes are the synthesized node groups, and returns the harness for it.
 func startSimulated(t *testing.T, name, config string) *simulated {
 	t.Helper()
+	// Every upstream chart comes from the mirror (blueprint's --chart-mirror).
+	t.Setenv("BLUEPRINT_CHART_MIRROR", chartMirror(t))
 	env := kubetest.StartWithOptions(t, kubetest.Options{Cluster: true})
 	h := newHarnessWithConfig(t, env, config)
 	h.mustRun("synth")
-	tmpl, err := os.ReadFile(filepath.Join(h.dir, "cdk.out", stackCluster+".template.json"))
+	tmpl, err := os.ReadFile(filepath.Join(h.dir, "cdk.out", "Cluster.template.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -285,21 +287,9 @@ func (s *simulated) waitNamespacesGone(ctx context.Context, names ...string) {
 	}
 }
 
-// mirrorConfig points every upstream release at its archive in the mirror.
-func mirrorConfig(t testing.TB) string {
-	m := chartMirror(t)
-	return fmt.Sprintf(`
-  argoWorkflows: {chart: %s}
-  jupyterHub: {chart: %s}
-  clusterAutoscaler: {chart: %s}
-  loadBalancerController: {chart: %s}
-`, filepath.Join(m, "argo-workflows-1.0.13.tgz"), filepath.Join(m, "jupyterhub-4.4.0.tgz"),
-		filepath.Join(m, "cluster-autoscaler-9.59.0.tgz"), filepath.Join(m, "aws-load-balancer-controller-1.17.1.tgz"))
-}
-
 func TestSimulatedPlatform(t *testing.T) {
 	for _, tc := range []struct{ name, config string }{
-		{"default", "name: e2e\nregion: us-east-1\nplatform:" + mirrorConfig(t)},
+		{"default", "name: e2e\nregion: us-east-1\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()

@@ -75,6 +75,9 @@ func (e *Env) startCluster(ctx context.Context, bins clusterBinaries, certs *pki
 		"--cluster-name=kubetest",
 		"--concurrent-deployment-syncs=10",
 		"--concurrent-replicaset-syncs=10",
+		// kwok renews node leases; on a loaded 2-core machine a renewal can
+		// be late, and a node marked NotReady would taint and evict.
+		"--node-monitor-grace-period=2m",
 	)
 	e.controllerManager, err = startProcess("kube-controller-manager", filepath.Join(e.Dir, "kube-controller-manager.log"), nil, bins.controllerManager, cmArgs...)
 	if err != nil {
@@ -94,6 +97,8 @@ func (e *Env) startCluster(ctx context.Context, bins clusterBinaries, certs *pki
 		"--manage-nodes-with-annotation-selector="+KwokNodeAnnotation+"="+KwokNodeAnnotationValue,
 		"--cidr="+PodCIDR,
 		"--node-ip=127.0.0.1",
+		// Heartbeats through Leases, as the kubelet does, not status patches.
+		"--node-lease-duration-seconds=40",
 		"--server-address="+net.JoinHostPort("127.0.0.1", strconv.Itoa(ports[2])),
 	)
 	if err != nil {

@@ -125,7 +125,7 @@ type Workload struct {
 	Ready, Want           int32
 }
 
-func (w Workload) Available() bool { return w.Want > 0 && w.Ready >= w.Want }
+func (w Workload) Available() bool { return w.Ready >= w.Want }
 
 // Workloads lists every Deployment, StatefulSet and DaemonSet in namespaces.
 func (c *Cluster) Workloads(ctx context.Context, namespaces ...string) ([]Workload, error) {
