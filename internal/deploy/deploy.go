@@ -20,7 +20,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 
-	"github.com/sqletl/blueprint/internal/outputs"
+	"github.com/aws/smithy-go"
+
 	"github.com/sqletl/blueprint/internal/wait"
 )
 
@@ -278,7 +279,7 @@ func (d *Deployer) Unprotect(ctx context.Context, name string) error {
 	_, err := d.API.UpdateTerminationProtection(ctx, &cloudformation.UpdateTerminationProtectionInput{
 		StackName: aws.String(name), EnableTerminationProtection: aws.Bool(false),
 	})
-	if outputs.IsStackMissing(err) {
+	if IsStackMissing(err) {
 		return nil
 	}
 	return err
@@ -286,7 +287,7 @@ func (d *Deployer) Unprotect(ctx context.Context, name string) error {
 
 func (d *Deployer) describe(ctx context.Context, name string) (*types.Stack, error) {
 	out, err := d.API.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(name)})
-	if outputs.IsStackMissing(err) {
+	if IsStackMissing(err) {
 		return nil, nil
 	}
 	if err != nil {
@@ -497,4 +498,12 @@ func sameJSON(a, b []byte) bool {
 func IsError(err error) bool {
 	var e *Error
 	return errors.As(err, &e)
+}
+
+// IsStackMissing reports whether err is CloudFormation's "Stack with id X
+// does not exist" (a ValidationError, with no dedicated error type).
+func IsStackMissing(err error) bool {
+	var apiErr smithy.APIError
+	return errors.As(err, &apiErr) && apiErr.ErrorCode() == "ValidationError" &&
+		strings.Contains(strings.ToLower(apiErr.ErrorMessage()), "does not exist")
 }

@@ -9,6 +9,7 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/sqletl/blueprint/internal/config"
+	"github.com/sqletl/blueprint/internal/kube"
 	"github.com/sqletl/blueprint/internal/outputs"
 	"github.com/sqletl/blueprint/stacks"
 )
@@ -18,19 +19,12 @@ type ClusterInspector interface {
 	Inspect(ctx context.Context, kube *rest.Config) (*ClusterSummary, error)
 }
 
-// ClusterSummary is the Kubernetes side of status.
-type ClusterSummary struct {
-	Version    string           `json:"version"`
-	NodeGroups []NodeGroupCount `json:"nodeGroups"`
-}
+// ClusterSummary is the Kubernetes side of status (defined with the
+// inspector in internal/kube, which must not import this package).
+type ClusterSummary = kube.ClusterSummary
 
 // NodeGroupCount counts nodes of one node group and capacity type.
-type NodeGroupCount struct {
-	NodeGroup    string `json:"nodeGroup"`
-	CapacityType string `json:"capacityType"`
-	Nodes        int    `json:"nodes"`
-	Ready        int    `json:"ready"`
-}
+type NodeGroupCount = kube.NodeGroupCount
 
 // StatusOptions report what is deployed.
 type StatusOptions struct {
