@@ -33,11 +33,8 @@ const (
 )
 
 // CfnLintIgnored lists the cfn-lint rules blueprint's templates are exempt
-// from, with the reason. .cfnlintrc.yaml (make lint-templates) holds the
-// same list; a test keeps the two equal.
-var CfnLintIgnored = map[string]string{
-	"W3010": "availability zones are explicit (network.availabilityZones) so synthesis needs no account lookup and subnets never move between zones",
-}
+// from, with the reason (see stackreg.CfnLintIgnored).
+var CfnLintIgnored = stackreg.CfnLintIgnored
 
 // LoginSecretName is the Secrets Manager name of the generated JupyterHub
 // login (see stackreg.LoginSecretName).

@@ -11,7 +11,7 @@ import (
 	"github.com/sqletl/blueprint/internal/config"
 	"github.com/sqletl/blueprint/internal/kube"
 	"github.com/sqletl/blueprint/internal/outputs"
-	"github.com/sqletl/blueprint/stacks"
+	"github.com/sqletl/blueprint/internal/stackreg"
 )
 
 // ClusterInspector summarises the cluster's nodes and version.
@@ -34,6 +34,8 @@ type StatusOptions struct {
 	Inspector       ClusterInspector
 	Releases        Releases
 	ExternalCluster bool
+	// Registry lists the stacks; nil is stackreg.For(Config).
+	Registry *stackreg.Registry
 }
 
 // StatusResult is the status view.
@@ -60,7 +62,11 @@ type StackState struct {
 // Run gathers the status. Missing parts are reported, not errors.
 func (o *StatusOptions) Run(ctx context.Context) (*StatusResult, error) {
 	res := &StatusResult{Name: o.Config.Name, Region: o.Config.Region, Releases: []ReleaseStatus{}, Problems: []string{}}
-	for _, name := range stacks.StackNames(o.Config) {
+	reg := o.Registry
+	if reg == nil {
+		reg = stackreg.For(o.Config)
+	}
+	for _, name := range reg.Names() {
 		st := StackState{Name: name, Status: "NOT_DEPLOYED"}
 		out, err := o.AWS.Stacks.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(name)})
 		switch {
@@ -78,12 +84,12 @@ func (o *StatusOptions) Run(ctx context.Context) (*StatusResult, error) {
 		}
 		res.Stacks = append(res.Stacks, st)
 	}
-	out, err := outputs.Read(ctx, o.AWS.Stacks, o.Config)
+	out, err := outputs.ReadRegistry(ctx, o.AWS.Stacks, reg)
 	if err != nil {
 		return nil, err
 	}
 	res.DataLake, res.Workgroup, res.Endpoint = out.DataLakeBucket, out.AthenaWorkgroup, out.ClusterEndpoint
-	if !out.Deployed[stacks.StackNames(o.Config)[3]] && !o.ExternalCluster {
+	if !out.Deployed[reg.Stack(stackreg.Cluster).Name] && !o.ExternalCluster {
 		return res, nil
 	}
 	kube, err := o.Cluster.Connect(ctx, out)

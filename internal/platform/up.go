@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -20,8 +19,8 @@ import (
 	"github.com/sqletl/blueprint/internal/config"
 	"github.com/sqletl/blueprint/internal/deploy"
 	"github.com/sqletl/blueprint/internal/outputs"
+	"github.com/sqletl/blueprint/internal/stackreg"
 	"github.com/sqletl/blueprint/internal/wait"
-	"github.com/sqletl/blueprint/stacks"
 )
 
 // UpOptions deploy the platform.
@@ -39,6 +38,8 @@ type UpOptions struct {
 	// so the EKS stack is not deployed and the platform is installed into
 	// that cluster instead.
 	ExternalCluster bool
+	// Registry lists the stacks; nil is stackreg.For(Config).
+	Registry *stackreg.Registry
 	// ExecutionRoleArn is the CloudFormation service role stacks are
 	// deployed and deleted with (--cfn-role-arn); empty uses the caller.
 	ExecutionRoleArn string
@@ -91,7 +92,7 @@ func (o *UpOptions) Steps(res *UpResult) []Step {
 		}},
 		{Name: "Read the stack outputs", Run: func(ctx context.Context) error {
 			var err error
-			out, err = outputs.Read(ctx, o.AWS.Stacks, o.Config)
+			out, err = outputs.ReadRegistry(ctx, o.AWS.Stacks, o.registry())
 			res.Outputs = out
 			return err
 		}},
@@ -158,11 +159,11 @@ func (o *UpOptions) preflight(ctx context.Context, res *UpResult) error {
 func (o *UpOptions) deployStacks(ctx context.Context, asm *assembly.Assembly) ([]StackResult, error) {
 	d := &deploy.Deployer{API: o.AWS.Stacks, RoleARN: o.ExecutionRoleArn, OnEvent: o.OnEvent, Clock: o.Clock, Backoff: o.Backoff}
 	names, deps := stackGraph(asm)
-	clusterStack := stacks.StackNames(o.Config)[3]
+	reg := o.registry()
 	var mu sync.Mutex
 	results := map[string]StackResult{}
 	err := runGraph(ctx, names, deps, func(ctx context.Context, name string) error {
-		if o.ExternalCluster && (name == clusterStack || slices.Contains(deps[name], clusterStack)) {
+		if s, ok := reg.ByName(name); ok && o.ExternalCluster && s.NeedsCluster {
 			// The CI stack's access entry needs the EKS cluster too.
 			mu.Lock()
 			results[name] = StackResult{Name: name, Skipped: "cluster connection overridden (--kubeconfig)"}
@@ -198,10 +199,17 @@ func (o *UpOptions) deployStacks(ctx context.Context, asm *assembly.Assembly) ([
 	return out, err
 }
 
+func (o *UpOptions) registry() *stackreg.Registry {
+	if o.Registry != nil {
+		return o.Registry
+	}
+	return stackreg.For(o.Config)
+}
+
 // StackTags are set on every stack; CloudFormation propagates them to the
 // stacks' resources.
 func StackTags(cfg *config.Config) map[string]string {
-	t := map[string]string{stacks.DeploymentTag: cfg.Name}
+	t := map[string]string{stackreg.DeploymentTag: cfg.Name}
 	for k, v := range cfg.Tags {
 		t[k] = v
 	}
@@ -244,12 +252,14 @@ func minified(path string) ([]byte, error) {
 type codeBucketStore struct{ o *UpOptions }
 
 func (c *codeBucketStore) PutTemplate(ctx context.Context, stack string, body []byte) (string, error) {
-	out, err := outputs.Read(ctx, c.o.AWS.Stacks, c.o.Config)
+	reg := c.o.registry()
+	out, err := outputs.ReadRegistry(ctx, c.o.AWS.Stacks, reg)
 	if err != nil {
 		return "", err
 	}
 	if out.CodeBucket == "" {
-		return "", fmt.Errorf("the code bucket (stack %s) is not deployed yet", stacks.StackNames(c.o.Config)[2])
+		owner, _ := reg.OutputOwner(stackreg.OutputCodeBucket)
+		return "", fmt.Errorf("the code bucket (stack %s) is not deployed yet", owner.Name)
 	}
 	key := "cloudformation/" + stack + ".json"
 	if _, err := c.o.AWS.Objects.PutObject(ctx, &s3.PutObjectInput{
@@ -263,10 +273,11 @@ func (c *codeBucketStore) PutTemplate(ctx context.Context, stack string, body []
 
 func (o *UpOptions) readLogin(ctx context.Context, out *outputs.Platform) (Login, error) {
 	// By name, which the analytics stack fixes per deployment.
-	name := stacks.LoginSecretName(o.Config)
+	name := stackreg.LoginSecretName(o.Config)
+	owner, _ := o.registry().OutputOwner(stackreg.OutputLoginSecretArn)
 	v, err := o.AWS.Secrets.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(name)})
 	if err != nil {
-		return Login{}, fmt.Errorf("reading the JupyterHub login secret %q (stack %s): %w", name, stacks.StackNames(o.Config)[2], err)
+		return Login{}, fmt.Errorf("reading the JupyterHub login secret %q (stack %s): %w", name, owner.Name, err)
 	}
 	var l struct{ Username, Password string }
 	if err := json.Unmarshal([]byte(aws.ToString(v.SecretString)), &l); err != nil || l.Password == "" {

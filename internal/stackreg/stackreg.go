@@ -59,6 +59,13 @@ const (
 	OutputLBCRole          = "LoadBalancerControllerRoleArn"
 )
 
+// CfnLintIgnored lists the cfn-lint rules blueprint's templates are exempt
+// from, with the reason. .cfnlintrc.yaml (make lint-templates) holds the
+// same list; a test keeps the two equal.
+var CfnLintIgnored = map[string]string{
+	"W3010": "availability zones are explicit (network.availabilityZones) so synthesis needs no account lookup and subnets never move between zones",
+}
+
 // DeployerParameter is the cluster stack's CloudFormation parameter naming
 // an extra principal given cluster-admin (constructs/cluster declares it).
 const DeployerParameter = "DeployerPrincipalArn"
