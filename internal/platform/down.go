@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -321,7 +322,13 @@ func (o *DownOptions) deleteRetained(ctx context.Context, out *outputs.Platform)
 		}
 	}
 	if out.KeyArn != "" {
-		if _, err := o.Retained.ScheduleKeyDeletion(ctx, &kms.ScheduleKeyDeletionInput{KeyId: aws.String(out.KeyArn), PendingWindowInDays: aws.Int32(30)}); err != nil && !isNotFound(err) {
+		// KMS takes the key ID or ARN; the ID also suits emulators that
+		// look keys up by ID only (moto 5.2).
+		keyID := out.KeyArn
+		if _, id, ok := strings.Cut(keyID, ":key/"); ok {
+			keyID = id
+		}
+		if _, err := o.Retained.ScheduleKeyDeletion(ctx, &kms.ScheduleKeyDeletionInput{KeyId: aws.String(keyID), PendingWindowInDays: aws.Int32(30)}); err != nil && !isNotFound(err) {
 			return fmt.Errorf("scheduling deletion of KMS key: %w", err)
 		}
 	}
