@@ -145,6 +145,7 @@ func (d *Deployer) Deploy(ctx context.Context, s Stack) (Result, error) {
 	if current == nil {
 		return d.create(ctx, s, body, url)
 	}
+	s.Parameters = keepDeployed(current, s)
 	same, err := d.upToDate(ctx, current, s)
 	if err != nil {
 		return res, err
@@ -435,6 +436,32 @@ func inProgress(s types.StackStatus) bool { return strings.HasSuffix(string(s), 
 
 func succeeded(s types.StackStatus) bool {
 	return (strings.HasSuffix(string(s), "_COMPLETE")) && !strings.Contains(string(s), "ROLLBACK") && s != types.StackStatusDeleteComplete
+}
+
+// keepDeployed returns s's parameters plus the deployed value of every
+// parameter s leaves out that its template still declares: an update never
+// silently resets a parameter to its default (e.g. one set with
+// `cdk deploy --parameters`). Masked (NoEcho) values cannot be read back
+// and are left to the caller.
+func keepDeployed(current *types.Stack, s Stack) map[string]string {
+	var tpl struct {
+		Parameters map[string]json.RawMessage `json:"Parameters"`
+	}
+	_ = json.Unmarshal(s.Template, &tpl)
+	out := maps.Clone(s.Parameters)
+	if out == nil {
+		out = map[string]string{}
+	}
+	for _, p := range current.Parameters {
+		k, v := aws.ToString(p.ParameterKey), aws.ToString(p.ParameterValue)
+		if _, given := s.Parameters[k]; given || v == "" || v == "****" {
+			continue
+		}
+		if _, declared := tpl.Parameters[k]; declared {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 func parameters(m map[string]string) []types.Parameter {

@@ -175,6 +175,10 @@ func (e *motoEnv) exists(stack string) bool {
 //     deleted as it is in use by Y" (seen in aws/aws-cdk#604 and
 //     boto/boto3#4192). moto deletes it anyway; here the call is accepted
 //     and not passed on, so the stack stays, as in CloudFormation.
+//   - a parameter an update leaves out takes its template default
+//     (CloudFormation's rule unless UsePreviousValue is set; moto 5.2
+//     keeps the previous value instead, which would hide a reset): the
+//     default is added to CreateChangeSet's parameters.
 //   - termination protection (moto 5.2 neither stores nor enforces it,
 //     and has no UpdateTerminationProtection): the flag is kept here, from
 //     CreateStack's EnableTerminationProtection and
@@ -213,6 +217,14 @@ func (r *cfnRules) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 	}
 	name := stackName(form.Get("StackName"))
+	if action == "CreateChangeSet" && form.Get("ChangeSetType") != "CREATE" {
+		if added := withDefaults(form); added != nil {
+			body = []byte(added.Encode())
+			req.Body = io.NopCloser(bytes.NewReader(body))
+			req.ContentLength = int64(len(body))
+			req.Header.Del("Content-Length")
+		}
+	}
 	switch action {
 	case "CreateStack":
 		r.setProtected(name, form.Get("EnableTerminationProtection") == "true")
@@ -251,6 +263,37 @@ func (r *cfnRules) RoundTrip(req *http.Request) (*http.Response, error) {
 		r.mu.Unlock()
 	}
 	return r.next.RoundTrip(req)
+}
+
+// withDefaults adds to a CreateChangeSet form every template parameter
+// with a default that the form neither sets nor marks UsePreviousValue;
+// nil when nothing is added.
+func withDefaults(form url.Values) url.Values {
+	var tpl struct {
+		Parameters map[string]struct{ Default *string }
+	}
+	if json.Unmarshal([]byte(form.Get("TemplateBody")), &tpl) != nil {
+		return nil
+	}
+	given := map[string]bool{}
+	n := 0
+	for ; form.Has(fmt.Sprintf("Parameters.member.%d.ParameterKey", n+1)); n++ {
+		given[form.Get(fmt.Sprintf("Parameters.member.%d.ParameterKey", n+1))] = true
+	}
+	added := false
+	for k, p := range tpl.Parameters {
+		if given[k] || p.Default == nil {
+			continue
+		}
+		n++
+		form.Set(fmt.Sprintf("Parameters.member.%d.ParameterKey", n), k)
+		form.Set(fmt.Sprintf("Parameters.member.%d.ParameterValue", n), *p.Default)
+		added = true
+	}
+	if !added {
+		return nil
+	}
+	return form
 }
 
 // protectionRe matches moto's own flag, which UpdateTerminationProtection

@@ -51,14 +51,16 @@ type UpOptions struct {
 
 // UpResult reports what up did.
 type UpResult struct {
-	Account   string             `json:"account"`
-	Region    string             `json:"region"`
-	Stacks    []StackResult      `json:"stacks"`
-	Outputs   *outputs.Platform  `json:"outputs"`
-	Releases  []ReleaseStatus    `json:"releases"`
-	Uploaded  int                `json:"jobFilesUploaded"`
-	NextSteps []string           `json:"nextSteps"`
-	Assembly  *assembly.Assembly `json:"-"`
+	Account  string            `json:"account"`
+	Region   string            `json:"region"`
+	Stacks   []StackResult     `json:"stacks"`
+	Outputs  *outputs.Platform `json:"outputs"`
+	Releases []ReleaseStatus   `json:"releases"`
+	Uploaded int               `json:"jobFilesUploaded"`
+	// DeployerPrincipal is the cluster stack's DeployerPrincipalArn.
+	DeployerPrincipal string             `json:"deployerPrincipal,omitempty"`
+	NextSteps         []string           `json:"nextSteps"`
+	Assembly          *assembly.Assembly `json:"-"`
 }
 
 // StackResult is one stack's deploy.
@@ -87,7 +89,7 @@ func (o *UpOptions) Steps(res *UpResult) []Step {
 		}},
 		{Name: "Deploy the stacks (independent ones in parallel)", Run: func(ctx context.Context) error {
 			var err error
-			res.Stacks, err = o.deployStacks(ctx, asm)
+			res.Stacks, err = o.deployStacks(ctx, asm, res.DeployerPrincipal)
 			return err
 		}},
 		{Name: "Read the stack outputs", Run: func(ctx context.Context) error {
@@ -151,12 +153,23 @@ func (o *UpOptions) preflight(ctx context.Context, res *UpResult) error {
 		return fmt.Errorf("config account is %s but the credentials are for %s; use credentials for %s or change `account`",
 			o.Config.Account, res.Account, o.Config.Account)
 	}
-	return nil
+	if o.ExternalCluster {
+		return nil // the cluster stack is not deployed
+	}
+	cluster := o.registry().Stack(stackreg.Cluster).Name
+	deployed, err := deployedParameter(ctx, o.AWS.Stacks, cluster, stackreg.DeployerParameter)
+	if err != nil {
+		return err
+	}
+	res.DeployerPrincipal, err = deployerPrincipal(deployerInput{
+		Caller: aws.ToString(id.Arn), ExecutionRole: o.ExecutionRoleArn, AdminRole: o.Config.Cluster.AdminRoleArn, Deployed: deployed,
+	})
+	return err
 }
 
 // deployStacks deploys the assembly's stacks in dependency order, those
 // without a dependency between them at the same time.
-func (o *UpOptions) deployStacks(ctx context.Context, asm *assembly.Assembly) ([]StackResult, error) {
+func (o *UpOptions) deployStacks(ctx context.Context, asm *assembly.Assembly, deployer string) ([]StackResult, error) {
 	d := &deploy.Deployer{API: o.AWS.Stacks, RoleARN: o.ExecutionRoleArn, OnEvent: o.OnEvent, Clock: o.Clock, Backoff: o.Backoff}
 	names, deps := stackGraph(asm)
 	reg := o.registry()
@@ -175,9 +188,14 @@ func (o *UpOptions) deployStacks(ctx context.Context, asm *assembly.Assembly) ([
 		if err != nil {
 			return err
 		}
+		var params map[string]string
+		if _, ok := st.Template.Parameters[stackreg.DeployerParameter]; ok {
+			params = map[string]string{stackreg.DeployerParameter: deployer}
+		}
 		r, err := d.Deploy(ctx, deploy.Stack{
 			Name:                  name,
 			Template:              body,
+			Parameters:            params,
 			Tags:                  StackTags(o.Config),
 			TerminationProtection: st.TerminationProtection,
 			Templates:             &codeBucketStore{o: o},
