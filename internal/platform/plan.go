@@ -217,4 +217,6 @@ func Diagram(asm *assembly.Assembly, releases []ReleaseStatus) string {
 // noJobs stands in for the job uploader when listing steps.
 type noJobs struct{}
 
-func (noJobs) Push(context.Context, *rest.Config, *outputs.Platform) (int, error) { return 0, nil }
+func (noJobs) Push(context.Context, *rest.Config, *outputs.Platform, bool) (SamplesResult, error) {
+	return SamplesResult{}, nil
+}

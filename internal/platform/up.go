@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -34,6 +35,9 @@ type UpOptions struct {
 	Releases    Releases
 	// Jobs uploads the sample jobs; nil skips that step.
 	Jobs JobUploader
+	// RestoreSamples re-installs the samples over the user's changes
+	// (--restore-samples); by default changed files are kept.
+	RestoreSamples bool
 	// ExternalCluster: the cluster connection was overridden (--kubeconfig),
 	// so the EKS stack is not deployed and the platform is installed into
 	// that cluster instead.
@@ -57,6 +61,8 @@ type UpResult struct {
 	Outputs  *outputs.Platform `json:"outputs"`
 	Releases []ReleaseStatus   `json:"releases"`
 	Uploaded int               `json:"jobFilesUploaded"`
+	// SamplesKept lists sample files kept as the user changed them.
+	SamplesKept []string `json:"samplesKept,omitempty"`
 	// DeployerPrincipal is the cluster stack's DeployerPrincipalArn.
 	DeployerPrincipal string             `json:"deployerPrincipal,omitempty"`
 	NextSteps         []string           `json:"nextSteps"`
@@ -117,8 +123,11 @@ func (o *UpOptions) Steps(res *UpResult) []Step {
 	}
 	if o.Jobs != nil {
 		steps = append(steps, Step{Name: "Upload the sample jobs", Run: func(ctx context.Context) error {
-			var err error
-			res.Uploaded, err = o.Jobs.Push(ctx, kube, out)
+			r, err := o.Jobs.Push(ctx, kube, out, o.RestoreSamples)
+			res.Uploaded, res.SamplesKept = r.Uploaded, r.Kept
+			if len(r.Kept) > 0 {
+				o.Progress.Info("Kept %d sample file(s) you changed (up --restore-samples puts blueprint's back): %s", len(r.Kept), strings.Join(r.Kept, ", "))
+			}
 			return err
 		}})
 	}
