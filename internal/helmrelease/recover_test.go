@@ -7,6 +7,9 @@ import (
 	"time"
 
 	"helm.sh/helm/v3/pkg/release"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 
 	"github.com/sqletl/blueprint/internal/platform"
 )
@@ -85,6 +88,10 @@ func TestHelmPendingRecovery(t *testing.T) {
 	})
 
 	t.Run("pending-install: reinstalled", func(t *testing.T) {
+		// The harness runs no namespace controller; its last step
+		// (finalizing deleted namespaces) runs alongside, as in a cluster.
+		stop := finalizeNamespaces(kube)
+		defer stop()
 		if err := r.Uninstall(ctx, kube, cfg); err != nil {
 			t.Fatal(err)
 		}
@@ -102,4 +109,32 @@ func TestHelmPendingRecovery(t *testing.T) {
 	if err := r.Uninstall(ctx, kube, cfg); err != nil {
 		t.Fatal(err)
 	}
+	env.FinishTerminatingNamespaces(t)
+}
+
+// finalizeNamespaces does what kube-controller-manager's namespace
+// controller does last, every 100ms until stopped: a namespace being
+// deleted (and emptied by Helm) has its finalizers removed.
+func finalizeNamespaces(kube *rest.Config) (stop func()) {
+	cs := kubernetes.NewForConfigOrDie(kube)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for ctx.Err() == nil {
+			if list, err := cs.CoreV1().Namespaces().List(ctx, metav1.ListOptions{}); err == nil {
+				for _, ns := range list.Items {
+					if ns.DeletionTimestamp != nil && len(ns.Spec.Finalizers) > 0 {
+						ns.Spec.Finalizers = nil
+						_, _ = cs.CoreV1().Namespaces().Finalize(ctx, &ns, metav1.UpdateOptions{})
+					}
+				}
+			}
+			select {
+			case <-ctx.Done():
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
 }
