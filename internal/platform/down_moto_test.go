@@ -41,8 +41,8 @@ func (r retained) ScheduleKeyDeletion(ctx context.Context, in *kms.ScheduleKeyDe
 	return r.k.ScheduleKeyDeletion(ctx, in, o...)
 }
 
-// TestDownWithCIStack: with ci.github.repository set the deployment has
-// five stacks and the CI stack imports the others' exports. down deletes
+// TestDownWithCIStack: with ci.github.repository set, up deploys five
+// stacks and the CI stack imports the others' exports. down deletes
 // the CI stack first, then the rest (the data stack only with
 // --delete-data); a re-run is a no-op.
 func TestDownWithCIStack(t *testing.T) {
@@ -50,7 +50,10 @@ func TestDownWithCIStack(t *testing.T) {
 	if got := e.reg.Names(); len(got) != 5 || got[4] != "dwn-ci" {
 		t.Fatalf("registry = %v, want five stacks ending with dwn-ci", got)
 	}
-	e.deployAll()
+	up, err := e.up(e.aws(), "", nil)
+	if err != nil || len(up.Stacks) != 5 {
+		t.Fatalf("up: %v (%d stacks)", err, len(up.Stacks))
+	}
 
 	res, cl, err := e.down(false, yes)
 	if err != nil {
