@@ -65,17 +65,19 @@ func (f *Factory) chartMirror() string {
 // applies their WorkflowTemplates and CronWorkflows (up's last step).
 type sampleJobs struct{ objects etl.S3API }
 
-func (j sampleJobs) Push(ctx context.Context, kubeCfg *rest.Config, out *outputs.Platform) (int, error) {
+// Samples are installed once: files and schedules the user changed are
+// kept (KeepChanged) unless restore.
+func (j sampleJobs) Push(ctx context.Context, kubeCfg *rest.Config, out *outputs.Platform, restore bool) (platform.SamplesResult, error) {
 	if out.CodeBucket == "" {
-		return 0, fmt.Errorf("the code bucket is not deployed")
+		return platform.SamplesResult{}, fmt.Errorf("the code bucket is not deployed")
 	}
 	dyn, err := dynamic.NewForConfig(kubeCfg)
 	if err != nil {
-		return 0, err
+		return platform.SamplesResult{}, err
 	}
-	res, err := etl.Push(ctx, etl.PushOptions{Objects: j.objects, Bucket: out.CodeBucket, Source: jobs.Samples, Kube: dyn})
+	res, err := etl.Push(ctx, etl.PushOptions{Objects: j.objects, Bucket: out.CodeBucket, Source: jobs.Samples, Kube: dyn, KeepChanged: !restore})
 	if err != nil {
-		return 0, fmt.Errorf("uploading the sample jobs: %w", err)
+		return platform.SamplesResult{}, fmt.Errorf("uploading the sample jobs: %w", err)
 	}
-	return len(res.Uploaded), nil
+	return platform.SamplesResult{Uploaded: len(res.Uploaded), Kept: res.Kept}, nil
 }
