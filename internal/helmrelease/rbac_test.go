@@ -92,6 +92,7 @@ func (c rbacCheck) String() string {
 var (
 	argoControllerSA = workloads.ServiceAccount{Namespace: workloads.NamespaceArgo, Name: "argo-workflows-workflow-controller"}
 	hubSA            = workloads.ServiceAccount{Namespace: workloads.NamespaceJupyter, Name: "hub"}
+	argoUISA         = workloads.ServiceAccount{Namespace: workloads.NamespaceArgo, Name: "argo-ui"}
 )
 
 // rbacChecks: what each service account's job needs, and what it must
@@ -176,6 +177,14 @@ func rbacChecks() []rbacCheck {
 		{srv, "get", "", "secrets", "", argo, false, "no SSO, no persistence: no secrets"},
 		{srv, "get", "", "secrets", "", jupyter, false, "must not read the hub login"},
 		{srv, "*", "*", "*", "", "", false, "not cluster-admin"},
+		// argo-ui: the read-only token for the Argo UI, in spark only.
+		{argoUISA, "list", "argoproj.io", "workflows", "", spark, true, "lists workflows"},
+		{argoUISA, "get", "", "pods", "log", spark, true, "reads workflow logs"},
+		{argoUISA, "create", "argoproj.io", "workflows", "", spark, false, "read-only"},
+		{argoUISA, "delete", "", "pods", "", spark, false, "read-only"},
+		{argoUISA, "get", "", "pods", "log", jupyter, false, "only spark"},
+		{argoUISA, "list", "", "pods", "", "", false, "nothing cluster-wide"},
+		{argoUISA, "get", "", "secrets", "", argo, false, "must not read its own token Secret"},
 		// cluster-autoscaler: watches pods and nodes, evicts, scales.
 		{ca, "list", "", "nodes", "", "", true, "simulates scheduling"},
 		{ca, "watch", "", "pods", "", "", true, "finds pending pods"},
@@ -213,7 +222,7 @@ func TestRBAC(t *testing.T) {
 		env.FinishTerminatingNamespaces(t)
 	})
 	cs := kubernetes.NewForConfigOrDie(kube)
-	for _, sa := range []workloads.ServiceAccount{workloads.ArcJob, workloads.Notebook, workloads.ArgoServer, workloads.ClusterAutoscaler, workloads.LoadBalancerController, argoControllerSA, hubSA} {
+	for _, sa := range []workloads.ServiceAccount{workloads.ArcJob, workloads.Notebook, workloads.ArgoServer, workloads.ClusterAutoscaler, workloads.LoadBalancerController, argoControllerSA, hubSA, argoUISA} {
 		if _, err := cs.CoreV1().ServiceAccounts(sa.Namespace).Get(ctx, sa.Name, metav1.GetOptions{}); err != nil {
 			t.Errorf("service account %s/%s: %v", sa.Namespace, sa.Name, err)
 		}
