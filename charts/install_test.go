@@ -205,8 +205,8 @@ func TestInstallUpgradeUninstall(t *testing.T) {
 			_, err := cs.RbacV1().Roles("spark").Get(ctx, "arcjob", metav1.GetOptions{})
 			return err
 		}},
-		{"ClusterRole blueprint-argo-ui-readonly", func() error {
-			_, err := cs.RbacV1().ClusterRoles().Get(ctx, "blueprint-argo-ui-readonly", metav1.GetOptions{})
+		{"Role spark/blueprint-argo-ui-readonly", func() error {
+			_, err := cs.RbacV1().Roles("spark").Get(ctx, "blueprint-argo-ui-readonly", metav1.GetOptions{})
 			return err
 		}},
 		{"Secret argo/argo-ui.service-account-token", func() error {

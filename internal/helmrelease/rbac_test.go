@@ -92,6 +92,7 @@ func (c rbacCheck) String() string {
 var (
 	argoControllerSA = workloads.ServiceAccount{Namespace: workloads.NamespaceArgo, Name: "argo-workflows-workflow-controller"}
 	hubSA            = workloads.ServiceAccount{Namespace: workloads.NamespaceJupyter, Name: "hub"}
+	argoUISA         = workloads.ServiceAccount{Namespace: workloads.NamespaceArgo, Name: "argo-ui"}
 )
 
 // rbacChecks: what each service account's job needs, and what it must
@@ -134,15 +135,56 @@ func rbacChecks() []rbacCheck {
 		{argoControllerSA, "update", "argoproj.io", "workflows", "", spark, true, "updates workflow status"},
 		{argoControllerSA, "create", "", "pods", "", spark, true, "starts workflow pods"},
 		{argoControllerSA, "list", "argoproj.io", "workflowtaskresults", "", spark, true, "reads executor results"},
+		{argoControllerSA, "watch", "", "pods", "", spark, true, "pod informer"},
+		{argoControllerSA, "patch", "", "pods", "", spark, true, "marks completed pods"},
+		{argoControllerSA, "delete", "", "pods", "", spark, true, "pod garbage collection"},
+		{argoControllerSA, "create", "", "pods", "exec", spark, true, "signals containers"},
+		{argoControllerSA, "create", "", "persistentvolumeclaims", "", spark, true, "volumeClaimTemplates"},
+		{argoControllerSA, "watch", "argoproj.io", "workflowtaskresults", "", spark, true, "reads executor results"},
+		{argoControllerSA, "deletecollection", "argoproj.io", "workflowtaskresults", "", spark, true, "cleans up results"},
+		{argoControllerSA, "list", "argoproj.io", "workflowtemplates", "", spark, true, "resolves workflowTemplateRef (arc-job)"},
+		{argoControllerSA, "update", "argoproj.io", "cronworkflows", "", spark, true, "runs cron workflows"},
+		{argoControllerSA, "create", "argoproj.io", "workflowtasksets", "", spark, true, "HTTP and plugin templates"},
+		{argoControllerSA, "create", "policy", "poddisruptionbudgets", "", spark, true, "workflow podDisruptionBudget"},
+		{argoControllerSA, "create", "", "events", "", spark, true, "workflow events"},
+		{argoControllerSA, "list", "", "configmaps", "", spark, true, "semaphores, artifact repositories"},
 		{argoControllerSA, "get", "", "configmaps", "", argo, true, "its configuration"},
+		{argoControllerSA, "watch", "", "configmaps", "", argo, true, "configuration changes"},
+		{argoControllerSA, "create", "coordination.k8s.io", "leases", "", argo, true, "leader election"},
 		{argoControllerSA, "create", "", "pods", "", system, false, "no pods outside its workflow namespace"},
+		{argoControllerSA, "create", "", "pods", "", argo, false, "no pods outside its workflow namespace"},
+		{argoControllerSA, "create", "", "pods", "", jupyter, false, "no pods outside its workflow namespace"},
+		{argoControllerSA, "list", "", "pods", "", "", false, "--namespaced: nothing cluster-wide"},
+		{argoControllerSA, "list", "argoproj.io", "workflows", "", "", false, "--namespaced: nothing cluster-wide"},
+		{argoControllerSA, "list", "argoproj.io", "clusterworkflowtemplates", "", "", false, "blueprint ships none"},
+		{argoControllerSA, "list", "", "namespaces", "", "", false, "no per-namespace parallelism"},
+		{argoControllerSA, "get", "", "secrets", "", spark, false, "only the agent CA certificate, by name"},
 		{argoControllerSA, "get", "", "secrets", "", jupyter, false, "must not read the hub login"},
 		{argoControllerSA, "*", "*", "*", "", "", false, "not cluster-admin"},
-		// Argo server: --auth-mode=client, requests run with the caller's token.
+		// Argo server: --auth-mode=client, requests run with the caller's
+		// token; its own account only fills its caches and reads config.
 		{srv, "get", "", "configmaps", "", argo, true, "its configuration"},
+		{srv, "list", "argoproj.io", "workflows", "", spark, true, "its workflow cache"},
+		{srv, "watch", "argoproj.io", "workflows", "", spark, true, "its workflow cache"},
+		{srv, "watch", "argoproj.io", "workflowtemplates", "", spark, true, "its template informer"},
+		{srv, "get", "", "configmaps", "", spark, true, "artifact repositories"},
 		{srv, "create", "", "pods", "", spark, false, "acts with the caller's token"},
+		{srv, "delete", "", "pods", "", spark, false, "acts with the caller's token"},
+		{srv, "get", "", "pods", "log", spark, false, "logs are read with the caller's token"},
+		{srv, "create", "argoproj.io", "workflows", "", spark, false, "submits with the caller's token"},
+		{srv, "list", "argoproj.io", "workflows", "", "", false, "--namespaced: nothing cluster-wide"},
+		{srv, "get", "", "secrets", "", spark, false, "no SSO, no persistence: no secrets"},
+		{srv, "get", "", "secrets", "", argo, false, "no SSO, no persistence: no secrets"},
 		{srv, "get", "", "secrets", "", jupyter, false, "must not read the hub login"},
 		{srv, "*", "*", "*", "", "", false, "not cluster-admin"},
+		// argo-ui: the read-only token for the Argo UI, in spark only.
+		{argoUISA, "list", "argoproj.io", "workflows", "", spark, true, "lists workflows"},
+		{argoUISA, "get", "", "pods", "log", spark, true, "reads workflow logs"},
+		{argoUISA, "create", "argoproj.io", "workflows", "", spark, false, "read-only"},
+		{argoUISA, "delete", "", "pods", "", spark, false, "read-only"},
+		{argoUISA, "get", "", "pods", "log", jupyter, false, "only spark"},
+		{argoUISA, "list", "", "pods", "", "", false, "nothing cluster-wide"},
+		{argoUISA, "get", "", "secrets", "", argo, false, "must not read its own token Secret"},
 		// cluster-autoscaler: watches pods and nodes, evicts, scales.
 		{ca, "list", "", "nodes", "", "", true, "simulates scheduling"},
 		{ca, "watch", "", "pods", "", "", true, "finds pending pods"},
@@ -180,7 +222,7 @@ func TestRBAC(t *testing.T) {
 		env.FinishTerminatingNamespaces(t)
 	})
 	cs := kubernetes.NewForConfigOrDie(kube)
-	for _, sa := range []workloads.ServiceAccount{workloads.ArcJob, workloads.Notebook, workloads.ArgoServer, workloads.ClusterAutoscaler, workloads.LoadBalancerController, argoControllerSA, hubSA} {
+	for _, sa := range []workloads.ServiceAccount{workloads.ArcJob, workloads.Notebook, workloads.ArgoServer, workloads.ClusterAutoscaler, workloads.LoadBalancerController, argoControllerSA, hubSA, argoUISA} {
 		if _, err := cs.CoreV1().ServiceAccounts(sa.Namespace).Get(ctx, sa.Name, metav1.GetOptions{}); err != nil {
 			t.Errorf("service account %s/%s: %v", sa.Namespace, sa.Name, err)
 		}

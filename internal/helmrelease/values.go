@@ -100,8 +100,32 @@ type argoRBAC struct {
 }
 
 type argoController struct {
-	WorkflowNamespaces []string          `json:"workflowNamespaces"`
-	NodeSelector       map[string]string `json:"nodeSelector"`
+	WorkflowNamespaces       []string             `json:"workflowNamespaces"`
+	NodeSelector             map[string]string    `json:"nodeSelector"`
+	RBAC                     argoRBAC             `json:"rbac"`
+	ExtraArgs                []string             `json:"extraArgs"`
+	ClusterWorkflowTemplates argoClusterTemplates `json:"clusterWorkflowTemplates"`
+}
+
+// argoClusterTemplates is off: blueprint ships a namespaced WorkflowTemplate
+// (arc-job in spark) and no ClusterWorkflowTemplate, so neither Argo
+// component gets the chart's cluster-wide clusterworkflowtemplates role.
+// Without it both degrade as designed: Argo v4.0.6
+// workflow/controller/controller.go createClusterWorkflowTemplateInformer
+// and server/apiserver/argoserver.go (NewNullClusterWorkflowTemplate) ask
+// rbacutil.HasAccessToClusterWorkflowTemplates first and skip the informer.
+type argoClusterTemplates struct {
+	Enabled bool `json:"enabled"`
+}
+
+// argoNamespacedArgs confine an Argo component to the workflow namespace.
+// Argo v4.0.6 cmd/workflow-controller/main.go (and cmd/argo/commands/
+// server.go): --managed-namespace is ignored unless --namespaced is set,
+// and --namespaced alone would watch the installation namespace (argo),
+// so both are needed. The component still reads its ConfigMap from its
+// own namespace (config.NewController(namespace, ...)).
+func argoNamespacedArgs(workflowNamespace string) []string {
+	return []string{"--namespaced", "--managed-namespace=" + workflowNamespace}
 }
 
 type argoServer struct {
@@ -111,6 +135,13 @@ type argoServer struct {
 	ServiceType    string             `json:"serviceType"`
 	ServiceAccount argoServiceAccount `json:"serviceAccount"`
 	NodeSelector   map[string]string  `json:"nodeSelector"`
+	// RBAC.Create is false, with the controller's: both chart roles are
+	// ClusterRoles (the controller's creates pods in every namespace, the
+	// server's reads every Secret). The platform chart grants each the
+	// chart's rules in spark and argo only (templates/rbac-argo.yaml).
+	RBAC                     argoRBAC             `json:"rbac"`
+	ExtraArgs                []string             `json:"extraArgs"`
+	ClusterWorkflowTemplates argoClusterTemplates `json:"clusterWorkflowTemplates"`
 }
 
 type argoArtifactRepo struct {
@@ -142,15 +173,21 @@ func argoWorkflowsValues(cfg *config.Config, out *outputs.Platform) argoValues {
 			RBAC:           argoRBAC{Create: false},
 		},
 		Controller: argoController{
-			WorkflowNamespaces: []string{workloads.ArcJob.Namespace},
-			NodeSelector:       onDemand(),
+			WorkflowNamespaces:       []string{workloads.ArcJob.Namespace},
+			NodeSelector:             onDemand(),
+			RBAC:                     argoRBAC{Create: false},
+			ExtraArgs:                argoNamespacedArgs(workloads.ArcJob.Namespace),
+			ClusterWorkflowTemplates: argoClusterTemplates{Enabled: false},
 		},
 		Server: argoServer{
 			AuthModes:   []string{"client"},
 			ServiceType: "ClusterIP",
 			// argo-server (IRSA, reads archived logs) comes from the platform chart.
-			ServiceAccount: argoServiceAccount{Create: false, Name: workloads.ArgoServer.Name},
-			NodeSelector:   onDemand(),
+			ServiceAccount:           argoServiceAccount{Create: false, Name: workloads.ArgoServer.Name},
+			NodeSelector:             onDemand(),
+			RBAC:                     argoRBAC{Create: false},
+			ExtraArgs:                argoNamespacedArgs(workloads.ArcJob.Namespace),
+			ClusterWorkflowTemplates: argoClusterTemplates{Enabled: false},
 		},
 		// Logs and artifacts go to the logs bucket with the pods' IRSA
 		// credentials (useSDKCreds), never static keys.
