@@ -14,9 +14,10 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -25,6 +26,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/sqletl/blueprint/internal/helmrelease"
 	"github.com/sqletl/blueprint/internal/kubetest"
 	"github.com/sqletl/blueprint/internal/runtimepods"
 	"github.com/sqletl/blueprint/internal/simcluster"
@@ -114,18 +116,19 @@ func (s *summary) String() string {
 	b.WriteString(simcluster.Table([]string{"run", "release", "status", "workloads ready"}, s.releases))
 	b.WriteString("\npods admitted and placed, per node group\n")
 	var rows [][]string
-	var runs []string
-	for r := range s.placement {
-		runs = append(runs, r)
-	}
-	sort.Strings(runs)
-	for _, r := range runs {
-		var groups []string
-		for g := range s.placement[r] {
-			groups = append(groups, g)
+	runs := map[string]map[string]bool{}
+	for _, m := range []map[string]map[string]int{s.placement, s.runtime} {
+		for r, groups := range m {
+			if runs[r] == nil {
+				runs[r] = map[string]bool{}
+			}
+			for g := range groups {
+				runs[r][g] = true
+			}
 		}
-		sort.Strings(groups)
-		for _, g := range groups {
+	}
+	for _, r := range slices.Sorted(maps.Keys(runs)) {
+		for _, g := range slices.Sorted(maps.Keys(runs[r])) {
 			rows = append(rows, []string{r, g, fmt.Sprint(s.placement[r][g]), fmt.Sprint(s.runtime[r][g])})
 		}
 	}
@@ -255,6 +258,16 @@ func (s *simulated) checkPlatform(ctx context.Context, up upView) {
 	for _, b := range bad {
 		t.Errorf("misplaced: %s", b)
 	}
+	// RBAC, judged by the API server, for every service account the
+	// releases just installed (the checks of TestRBAC).
+	passed, failures, err := helmrelease.CheckRBAC(ctx, s.kube)
+	if err != nil {
+		t.Fatal(err)
+	}
+	simSummary.addRBAC(passed, len(failures))
+	for _, f := range failures {
+		t.Errorf("RBAC: %s", f)
+	}
 	p, err := s.cluster.Observe(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -290,6 +303,7 @@ func (s *simulated) waitNamespacesGone(ctx context.Context, names ...string) {
 func TestSimulatedPlatform(t *testing.T) {
 	for _, tc := range []struct{ name, config string }{
 		{"default", "name: e2e\nregion: us-east-1\n"},
+		{"spot-disabled", "name: e2e\nregion: us-east-1\nnodeGroups:\n  spot:\n    enabled: false\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
@@ -397,6 +411,7 @@ func (s *simulated) submitRuntimePods(ctx context.Context) {
 			case b.WantLifecycle != "" && lifecycle != b.WantLifecycle:
 				t.Errorf("%s: on node %s (lifecycle=%s), want lifecycle=%s", b.What, r.Node, lifecycle, b.WantLifecycle)
 			default:
+				t.Logf("%s (%s): admitted, bound to %s (%s)", b.What, b.Creator, r.Node, r.Group)
 				simSummary.addRuntime(s.name, r.Group)
 			}
 		}

@@ -345,6 +345,12 @@ func (r *Releases) unchanged(c *action.Configuration, s spec, ch *chart.Chart, v
 	dry := action.NewUpgrade(c)
 	dry.Namespace = s.namespace
 	dry.DryRun = true
+	// "server" lets the chart's `lookup` see the cluster, as the real
+	// upgrade would: z2jh keeps its generated hub secrets by looking up the
+	// existing Secret, so a client-only render makes new random ones and
+	// every up would upgrade (and restart) the hub (seen on the simulated
+	// cluster, TestSimulatedPlatform).
+	dry.DryRunOption = "server"
 	// Only the manifest text is compared; validating it against the
 	// server's OpenAPI schema (megabytes with the Argo CRDs) adds nothing.
 	dry.DisableOpenAPIValidation = true

@@ -89,7 +89,7 @@ func TestSimulatedCluster(t *testing.T) {
 		}
 	}
 	for _, tc := range []struct {
-		name, lifecycle, cpu string
+		name, lifecycle, cpu  string
 		wantGroup, wantReason string
 	}{
 		{"fits-on-demand", "OnDemand", "1", "OnDemand", ""},
