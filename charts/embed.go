@@ -15,6 +15,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/sqletl/blueprint/internal/arcruntime"
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chart/loader"
 
@@ -172,8 +173,9 @@ type StorageClass struct {
 	ReclaimPolicy string `json:"reclaimPolicy"`
 }
 
-// ArcImage is the pinned Arc image (Arc 4.2.0, Spark 3.3.4, Hadoop 3.3.2).
-const ArcImage = "ghcr.io/tripl-ai/arc:arc_4.2.0_spark_3.3.4_scala_2.12_hadoop_3.3.2_4.2.1_slim"
+// ArcImage is the pinned Arc job image, from the runtime table (the
+// notebook image runs the same Arc, Spark and Hadoop).
+const ArcImage = arcruntime.JobImage
 
 // DefaultPlatformValues returns the defaults of charts/platform/values.yaml
 // (a test keeps the two equal).

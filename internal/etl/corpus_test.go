@@ -1,6 +1,7 @@
 package etl
 
 import (
+	"github.com/sqletl/blueprint/internal/arcruntime"
 	"os"
 	"path/filepath"
 	"slices"
@@ -176,5 +177,13 @@ func TestArcUnknownStageTypes(t *testing.T) {
 	v, _ := parseHOCON(`{"type": "ai.tripl.arc.transform.SQLTransform:4.2.0", "name": "s", "environments": ["test"], "sql": "SELECT 1", "outputView": "v"}`)
 	if got := lintStageObject(v); len(got) != 0 {
 		t.Errorf("class-name type: %v", got)
+	}
+}
+
+// The stage rules were read from the Arc release both images run.
+func TestArcStagesMatchRuntime(t *testing.T) {
+	if arcVersion != arcruntime.Job().Arc || arcVersion != arcruntime.Notebook().Arc {
+		t.Errorf("arcstages_gen.go was read from Arc %s; the runtime table pins job %s, notebook %s: regenerate with ./cmd/arcstages",
+			arcVersion, arcruntime.Job().Arc, arcruntime.Notebook().Arc)
 	}
 }
