@@ -369,6 +369,12 @@ func (l *linter) checkVars(st *nbState, cell int, subs []hPart) {
 		if s.optional || reported[s.subst] {
 			continue
 		}
+		if from := st.vars[s.subst]; l.envVars != nil && !strings.HasPrefix(from, "ConfigExecute") {
+			if l.envVars[st.path] == nil {
+				l.envVars[st.path] = map[string]bool{}
+			}
+			l.envVars[st.path][s.subst] = true
+		}
 		if _, ok := st.vars[s.subst]; ok {
 			continue
 		}

@@ -369,13 +369,19 @@ func jupyterHubValues(cfg *config.Config, out *outputs.Platform) (hubValues, err
 		// authenticates with the pod's IRSA web identity token.
 		"JAVA_OPTS": strings.Join(s3aJavaOpts(cfg.Region, out.KeyArn), " "),
 	}
+	// The same ETL_CONF_* as the arc-job template (a test renders both),
+	// so the samples run in the hub as shipped, except: the data lake URL
+	// is the user's own prefix (KubeSpawner expands {username} in
+	// environment values, jupyterhub/kubespawner spawner.py _expand_env)
+	// and Glue tables get a suffix, so interactive runs never overwrite
+	// what the scheduled jobs write.
+	env["ETL_CONF_ENV"] = "test"
+	env["ETL_CONF_TABLE_SUFFIX"] = hubTableSuffix
 	if out.DataLakeBucket != "" {
-		env["DATA_LAKE"] = "s3a://" + out.DataLakeBucket + "/"
-		env["ETL_CONF_DATA_URL"] = "s3a://" + out.DataLakeBucket + "/"
+		env["ETL_CONF_DATA_URL"] = "s3a://" + out.DataLakeBucket + "/" + hubSandboxPrefix + "/{username}"
 	}
 	if out.CodeBucket != "" {
-		env["ETL_CONF_DATALAKE_LOC"] = out.CodeBucket
-		env["ETL_CONF_CODE_URL"] = "s3a://" + out.CodeBucket + "/"
+		env["ETL_CONF_CODE_URL"] = "s3a://" + out.CodeBucket
 	}
 	if out.GlueDatabase != "" {
 		env["ETL_CONF_GLUE_DATABASE"] = out.GlueDatabase
@@ -453,6 +459,13 @@ func profile(name, desc string, p config.JupyterProfile, def bool) hubProfile {
 		},
 	}
 }
+
+// Interactive runs write under s3a://<lake>/sandbox/<user> and register
+// Glue tables with this suffix.
+const (
+	hubSandboxPrefix = "sandbox"
+	hubTableSuffix   = "_sandbox"
+)
 
 // s3aJavaOpts are the S3A settings of notebook Spark sessions.
 func s3aJavaOpts(region, kmsKeyArn string) []string {
