@@ -23,6 +23,7 @@ const (
 	OutputArcJobRole       = "ArcJobRoleArn"
 	OutputNotebookRole     = "NotebookRoleArn"
 	OutputArgoServerRole   = "ArgoServerRoleArn"
+	OutputSparkHistoryRole = "SparkHistoryRoleArn"
 	OutputAutoscalerRole   = "ClusterAutoscalerRoleArn"
 	OutputNodeRole         = "NodeRoleArn"
 	OutputLBCRole          = "LoadBalancerControllerRoleArn"

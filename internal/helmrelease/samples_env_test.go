@@ -24,6 +24,13 @@ var hubSetVars = []string{"JUPYTERHUB_USER", "JUPYTERHUB_API_URL", "JUPYTERHUB_S
 // template (size).
 func renderArcJobEnv(t *testing.T) map[string]map[string]string {
 	t.Helper()
+	envs, _ := renderArcJob(t)
+	return envs
+}
+
+// renderArcJob also returns each template's spark-submit arguments.
+func renderArcJob(t *testing.T) (map[string]map[string]string, map[string][]string) {
+	t.Helper()
 	cfg := parseConfig(t, "")
 	pv, err := platformValues(cfg, testOutputs())
 	if err != nil {
@@ -49,6 +56,7 @@ func renderArcJobEnv(t *testing.T) map[string]map[string]string {
 		t.Fatal(err)
 	}
 	envs := map[string]map[string]string{}
+	args := map[string][]string{}
 	for _, doc := range strings.Split(rel.Manifest, "\n---") {
 		var wt struct {
 			Kind     string
@@ -57,7 +65,8 @@ func renderArcJobEnv(t *testing.T) map[string]map[string]string {
 				Templates []struct {
 					Name      string
 					Container struct {
-						Env []struct{ Name, Value string }
+						Args []string
+						Env  []struct{ Name, Value string }
 					}
 				}
 			}
@@ -74,12 +83,47 @@ func renderArcJobEnv(t *testing.T) map[string]map[string]string {
 				env[e.Name] = e.Value
 			}
 			envs[tpl.Name] = env
+			args[tpl.Name] = tpl.Container.Args
 		}
 	}
 	if len(envs) == 0 {
 		t.Fatal("the rendered chart has no arc-job WorkflowTemplate")
 	}
-	return envs
+	return envs, args
+}
+
+// A notebook session and a job use the same S3A (IRSA web identity,
+// endpoint and region, SSE-KMS) and event-log settings: the arc-job
+// template's --conf=spark.hadoop.fs.s3a.* / spark.eventLog.* arguments and
+// the hub's JAVA_OPTS -D properties are the same set.
+func TestNotebookSparkConfMatchesJob(t *testing.T) {
+	_, args := renderArcJob(t)
+	hub := mustHubValues(t, parseConfig(t, ""), testOutputs())
+	relevant := func(kv string) bool {
+		return strings.HasPrefix(kv, "spark.hadoop.fs.s3a.") || strings.HasPrefix(kv, "spark.eventLog.")
+	}
+	var nb []string
+	for _, o := range strings.Fields(hub.SingleUser.ExtraEnv["JAVA_OPTS"]) {
+		if kv, ok := strings.CutPrefix(o, "-D"); ok && relevant(kv) {
+			nb = append(nb, kv)
+		}
+	}
+	slices.Sort(nb)
+	for size, a := range args {
+		var job []string
+		for _, arg := range a {
+			if kv, ok := strings.CutPrefix(arg, "--conf="); ok && relevant(kv) {
+				job = append(job, kv)
+			}
+		}
+		slices.Sort(job)
+		if !slices.Equal(job, nb) {
+			t.Errorf("arc-job %s and the notebook differ:\n job:      %v\n notebook: %v", size, job, nb)
+		}
+	}
+	if !slices.ContainsFunc(nb, func(kv string) bool { return strings.HasPrefix(kv, "spark.eventLog.dir=s3a://"+testOutputs().LogsBucket+"/spark-events/") }) {
+		t.Errorf("notebook sessions do not write event logs to the logs bucket: %v", nb)
+	}
 }
 
 func jobsDir(t *testing.T) string {

@@ -60,7 +60,7 @@ func platformValues(cfg *config.Config, out *outputs.Platform) (charts.PlatformV
 		v.GlueDatabase = cfg.DataLake.GlueDatabase
 	}
 	v.AthenaWorkgroup = out.AthenaWorkgroup
-	v.Roles = charts.Roles{ArcJob: out.ArcJobRole, Notebook: out.NotebookRole, ArgoServer: out.ArgoServerRole}
+	v.Roles = charts.Roles{ArcJob: out.ArcJobRole, Notebook: out.NotebookRole, ArgoServer: out.ArgoServerRole, SparkHistory: out.SparkHistoryRole}
 	return v, nil
 }
 
@@ -367,7 +367,7 @@ func jupyterHubValues(cfg *config.Config, out *outputs.Platform) (hubValues, err
 		"ETL_CONF_AWS_REGION": cfg.Region,
 		// The Arc kernel's Spark picks spark.* JVM properties up: S3A
 		// authenticates with the pod's IRSA web identity token.
-		"JAVA_OPTS": strings.Join(s3aJavaOpts(cfg.Region, out.KeyArn), " "),
+		"JAVA_OPTS": strings.Join(s3aJavaOpts(cfg.Region, out.KeyArn, out.LogsBucket), " "),
 	}
 	// The same ETL_CONF_* as the arc-job template (a test renders both),
 	// so the samples run in the hub as shipped, except: the data lake URL
@@ -467,18 +467,27 @@ const (
 	hubTableSuffix   = "_sandbox"
 )
 
-// s3aJavaOpts are the S3A settings of notebook Spark sessions.
-func s3aJavaOpts(region, kmsKeyArn string) []string {
+// s3aJavaOpts are the Spark settings of notebook sessions: the same S3A
+// settings as the arc-job template (a test compares them) and event logs
+// to the logs bucket for the Spark History Server.
+func s3aJavaOpts(region, kmsKeyArn, logsBucket string) []string {
 	opts := []string{
 		"-XX:MaxRAMPercentage=75",
-		"-Dspark.hadoop.fs.s3a.aws.credentials.provider=com.amazonaws.auth.WebIdentityTokenCredentialsProvider",
-		"-Dspark.hadoop.fs.s3a.endpoint.region=" + region,
 		"-Dspark.hadoop.fs.s3a.impl=org.apache.hadoop.fs.s3a.S3AFileSystem",
+		"-Dspark.hadoop.fs.s3a.aws.credentials.provider=com.amazonaws.auth.WebIdentityTokenCredentialsProvider",
+		"-Dspark.hadoop.fs.s3a.endpoint=s3." + region + ".amazonaws.com",
+		"-Dspark.hadoop.fs.s3a.endpoint.region=" + region,
+		"-Dspark.hadoop.fs.s3a.server-side-encryption-algorithm=SSE-KMS",
+		"-Dspark.hadoop.fs.s3a.fast.upload=true",
 	}
 	if kmsKeyArn != "" {
+		opts = append(opts, "-Dspark.hadoop.fs.s3a.server-side-encryption.key="+kmsKeyArn)
+	}
+	if logsBucket != "" {
 		opts = append(opts,
-			"-Dspark.hadoop.fs.s3a.server-side-encryption-algorithm=SSE-KMS",
-			"-Dspark.hadoop.fs.s3a.server-side-encryption.key="+kmsKeyArn)
+			"-Dspark.eventLog.enabled=true",
+			"-Dspark.eventLog.dir=s3a://"+logsBucket+"/"+charts.SparkEventsPrefix+"/",
+			"-Dspark.eventLog.rolling.enabled=true")
 	}
 	return opts
 }

@@ -28,6 +28,7 @@ type Platform struct {
 	ClusterName, ClusterEndpoint, ClusterCA  string
 	OidcIssuer                               string
 	ArcJobRole, NotebookRole, ArgoServerRole string
+	SparkHistoryRole                         string
 	AutoscalerRole, NodeRole                 string
 	// LBCRole is set only when public access is configured.
 	LBCRole string
@@ -54,7 +55,7 @@ func Read(ctx context.Context, api StackAPI, cfg *config.Config) (*Platform, err
 		stacks.OutputOidcIssuer: &p.OidcIssuer, stacks.OutputArcJobRole: &p.ArcJobRole,
 		stacks.OutputNotebookRole: &p.NotebookRole, stacks.OutputArgoServerRole: &p.ArgoServerRole,
 		stacks.OutputAutoscalerRole: &p.AutoscalerRole, stacks.OutputNodeRole: &p.NodeRole,
-		stacks.OutputLBCRole: &p.LBCRole,
+		stacks.OutputLBCRole: &p.LBCRole, stacks.OutputSparkHistoryRole: &p.SparkHistoryRole,
 	}
 	for _, name := range stacks.StackNames(cfg) {
 		out, err := api.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: &name})

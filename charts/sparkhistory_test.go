@@ -1,0 +1,103 @@
+package charts
+
+import (
+	"strings"
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	psaapi "k8s.io/pod-security-admission/api"
+	"k8s.io/pod-security-admission/policy"
+
+	"github.com/sqletl/blueprint/internal/workloads"
+)
+
+func sparkHistoryValues(t *testing.T) (PlatformValues, map[string]any) {
+	t.Helper()
+	v := DefaultPlatformValues()
+	v.LogsBucket = "blueprint-logs-abc123"
+	v.Roles.SparkHistory = "arn:aws:iam::123456789012:role/spark-history"
+	m, err := v.ToMap()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v, m
+}
+
+// The History Server reads the prefix the jobs write, runs the jobs' image
+// on the on-demand nodes with its own IRSA role, and its pod passes Pod
+// Security's baseline and restricted levels as evaluated by the upstream
+// admission library (k8s.io/pod-security-admission v0.37.0, the checks
+// the API server's PodSecurity admission runs).
+func TestSparkHistory(t *testing.T) {
+	v, m := sparkHistoryValues(t)
+	manifest := mustRender(t, m)
+	var dep *appsv1.Deployment
+	sa := ""
+	for _, o := range decodeObjects(t, manifest) {
+		switch {
+		case o.GetKind() == "Deployment" && o.GetName() == "spark-history":
+			dep = &appsv1.Deployment{}
+			if err := runtime.DefaultUnstructuredConverter.FromUnstructured(o.Object, dep); err != nil {
+				t.Fatal(err)
+			}
+		case o.GetKind() == "ServiceAccount" && o.GetName() == workloads.SparkHistory.Name && o.GetNamespace() == workloads.SparkHistory.Namespace:
+			sa = o.GetAnnotations()["eks.amazonaws.com/role-arn"]
+		}
+	}
+	if dep == nil {
+		t.Fatal("no spark-history Deployment rendered")
+	}
+	if sa != v.Roles.SparkHistory {
+		t.Errorf("spark-history service account role-arn = %q, want %q", sa, v.Roles.SparkHistory)
+	}
+	pod := dep.Spec.Template.Spec
+	if dep.Namespace != workloads.SparkHistory.Namespace || pod.ServiceAccountName != workloads.SparkHistory.Name {
+		t.Errorf("runs as %s/%s, want %s", dep.Namespace, pod.ServiceAccountName, workloads.SparkHistory.Subject())
+	}
+	if pod.NodeSelector[workloads.LifecycleLabel] != workloads.LifecycleOnDemand {
+		t.Errorf("nodeSelector %v, want the on-demand group", pod.NodeSelector)
+	}
+	c := pod.Containers[0]
+	if c.Image != v.Images.Arc {
+		t.Errorf("image %s, want the jobs' image %s", c.Image, v.Images.Arc)
+	}
+	opts := ""
+	for _, e := range c.Env {
+		if e.Name == "SPARK_HISTORY_OPTS" {
+			opts = e.Value
+		}
+	}
+	logDir := "s3a://blueprint-logs-abc123/" + SparkEventsPrefix + "/"
+	if !strings.Contains(opts, "-Dspark.history.fs.logDirectory="+logDir+" ") {
+		t.Errorf("SPARK_HISTORY_OPTS %q does not read %s", opts, logDir)
+	}
+	if !strings.Contains(manifest, "--conf=spark.eventLog.dir="+logDir+"\n") || !strings.Contains(manifest, "--conf=spark.eventLog.enabled=true") {
+		t.Errorf("arc-job does not write event logs to %s", logDir)
+	}
+	eval, err := policy.NewEvaluator(policy.DefaultChecks(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, level := range []psaapi.Level{psaapi.LevelBaseline, psaapi.LevelRestricted} {
+		lv := psaapi.LevelVersion{Level: level, Version: psaapi.LatestVersion()}
+		for _, r := range eval.EvaluatePod(lv, &dep.Spec.Template.ObjectMeta, &pod) {
+			if !r.Allowed {
+				t.Errorf("Pod Security %s: %s: %s", level, r.ForbiddenReason, r.ForbiddenDetail)
+			}
+		}
+	}
+}
+
+// Without a logs bucket (or with sparkHistory.enabled false) nothing is
+// rendered and jobs write no event logs.
+func TestSparkHistoryOff(t *testing.T) {
+	_, m := sparkHistoryValues(t)
+	m["sparkHistory"].(map[string]any)["enabled"] = false
+	for _, vals := range []map[string]any{m, {}} {
+		out := mustRender(t, vals)
+		if strings.Contains(out, "spark-history") || strings.Contains(out, "spark.eventLog") {
+			t.Error("History Server or event logging rendered while off")
+		}
+	}
+}
