@@ -14,6 +14,7 @@ import (
 	"github.com/sqletl/blueprint/internal/kube"
 	"github.com/sqletl/blueprint/internal/outputs"
 	"github.com/sqletl/blueprint/internal/platform"
+	"github.com/sqletl/blueprint/internal/workloads"
 	"github.com/sqletl/blueprint/jobs"
 )
 
@@ -62,6 +63,12 @@ func (j sampleJobs) Push(ctx context.Context, kubeCfg *rest.Config, out *outputs
 	res, err := etl.Push(ctx, etl.PushOptions{Objects: j.objects, Bucket: out.CodeBucket, Source: jobs.Samples, Kube: dyn})
 	if err != nil {
 		return 0, fmt.Errorf("uploading the sample jobs: %w", err)
+	}
+	// Jobs and notebooks log Spark events there; Spark needs it to exist.
+	if out.LogsBucket != "" {
+		if _, err := etl.EnsureEventLogDir(ctx, j.objects, out.LogsBucket, workloads.SparkEventsPrefix); err != nil {
+			return 0, err
+		}
 	}
 	return len(res.Uploaded), nil
 }

@@ -2,10 +2,15 @@ package etl
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"regexp"
 	"slices"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
 // SparkHistoryPort is the local port the History Server links assume:
@@ -55,4 +60,25 @@ func (s *AppIDScanner) AppIDs() []string {
 	s.scan(s.partial)
 	s.partial = nil
 	return slices.Clone(s.ids)
+}
+
+// EnsureEventLogDir makes s3a://<bucket>/<prefix>/ exist for Spark: the
+// event log writer fails a job whose spark.eventLog.dir is not an existing
+// directory (Spark 3.3 EventLogFileWriter.requireLogBaseDirAsDirectory calls
+// getFileStatus), and S3A sees a prefix as a directory only when an object
+// is under it. It puts the empty directory marker S3A itself writes
+// ("<prefix>/") when the prefix has no object yet; re-running is a no-op.
+func EnsureEventLogDir(ctx context.Context, api S3API, bucket, prefix string) (created bool, err error) {
+	key := strings.TrimSuffix(prefix, "/") + "/"
+	out, err := api.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: &bucket, Prefix: &key, MaxKeys: aws.Int32(1)})
+	if err != nil {
+		return false, fmt.Errorf("listing s3://%s/%s: %w", bucket, key, err)
+	}
+	if len(out.Contents) > 0 {
+		return false, nil
+	}
+	if _, err := api.PutObject(ctx, &s3.PutObjectInput{Bucket: &bucket, Key: &key, Body: bytes.NewReader(nil)}); err != nil {
+		return false, fmt.Errorf("creating the Spark event log directory s3://%s/%s: %w", bucket, key, err)
+	}
+	return true, nil
 }
