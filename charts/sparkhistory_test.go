@@ -89,15 +89,18 @@ func TestSparkHistory(t *testing.T) {
 	}
 }
 
-// Without a logs bucket (or with sparkHistory.enabled false) nothing is
-// rendered and jobs write no event logs.
+// With sparkHistory.enabled false nothing is rendered and jobs write no
+// event logs; by default (blueprint render, no stack outputs) both show,
+// with the bucket as a placeholder.
 func TestSparkHistoryOff(t *testing.T) {
 	_, m := sparkHistoryValues(t)
 	m["sparkHistory"].(map[string]any)["enabled"] = false
-	for _, vals := range []map[string]any{m, {}} {
-		out := mustRender(t, vals)
-		if strings.Contains(out, "spark-history") || strings.Contains(out, "spark.eventLog") {
-			t.Error("History Server or event logging rendered while off")
-		}
+	out := mustRender(t, m)
+	if strings.Contains(out, "spark-history") || strings.Contains(out, "spark.eventLog") {
+		t.Error("History Server or event logging rendered while off")
+	}
+	out = mustRender(t, map[string]any{})
+	if !strings.Contains(out, "name: spark-history") || !strings.Contains(out, "--conf=spark.eventLog.dir=s3a://<logs bucket>/spark-events/") {
+		t.Error("default render lacks the History Server or event logging")
 	}
 }
