@@ -121,7 +121,9 @@ func TestNotebookSparkConfMatchesJob(t *testing.T) {
 			t.Errorf("arc-job %s and the notebook differ:\n job:      %v\n notebook: %v", size, job, nb)
 		}
 	}
-	if !slices.ContainsFunc(nb, func(kv string) bool { return strings.HasPrefix(kv, "spark.eventLog.dir=s3a://"+testOutputs().LogsBucket+"/spark-events/") }) {
+	if !slices.ContainsFunc(nb, func(kv string) bool {
+		return strings.HasPrefix(kv, "spark.eventLog.dir=s3a://"+testOutputs().LogsBucket+"/spark-events/")
+	}) {
 		t.Errorf("notebook sessions do not write event logs to the logs bucket: %v", nb)
 	}
 }
