@@ -5,7 +5,10 @@ import (
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/kubernetes"
 	psaapi "k8s.io/pod-security-admission/api"
 	"k8s.io/pod-security-admission/policy"
 
@@ -104,3 +107,44 @@ func TestSparkHistoryOff(t *testing.T) {
 		t.Error("default render lacks the History Server or event logging")
 	}
 }
+
+// The real API server's PodSecurity admission (enforce: restricted, the
+// stricter level; the chart's namespaces enforce baseline) admits the
+// History Server's pod, and rejects it once made privileged (so the
+// namespace really enforces).
+func TestSparkHistoryPodAdmitted(t *testing.T) {
+	env.Require(t)
+	cs := kubernetes.NewForConfigOrDie(env.RESTConfig())
+	ns := env.CreateNamespace(t)
+	nsObj, err := cs.CoreV1().Namespaces().Get(t.Context(), ns, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nsObj.Labels["pod-security.kubernetes.io/enforce"] = "restricted"
+	if _, err := cs.CoreV1().Namespaces().Update(t.Context(), nsObj, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	_, m := sparkHistoryValues(t)
+	var dep *appsv1.Deployment
+	for _, o := range decodeObjects(t, mustRender(t, m)) {
+		if o.GetKind() == "Deployment" && o.GetName() == "spark-history" {
+			dep = &appsv1.Deployment{}
+			if err := runtime.DefaultUnstructuredConverter.FromUnstructured(o.Object, dep); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "spark-history", Labels: dep.Spec.Template.Labels}, Spec: dep.Spec.Template.Spec}
+	pod.Spec.ServiceAccountName = "" // the service account lives in the chart's namespace, not this one
+	if _, err := cs.CoreV1().Pods(ns).Create(t.Context(), pod, metav1.CreateOptions{}); err != nil {
+		t.Fatalf("PodSecurity rejected the History Server pod: %v", err)
+	}
+	bad := pod.DeepCopy()
+	bad.Name = "spark-history-privileged"
+	bad.Spec.Containers[0].SecurityContext.Privileged = ptr(true)
+	if _, err := cs.CoreV1().Pods(ns).Create(t.Context(), bad, metav1.CreateOptions{}); err == nil {
+		t.Error("a privileged pod was admitted: the namespace does not enforce Pod Security")
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
