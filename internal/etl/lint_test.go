@@ -42,6 +42,7 @@ func TestLintBrokenJobs(t *testing.T) {
 		{"stage-unknown-key", "job.ipynb", 1, `ParquetLoad stage: Arc rejects the key "partitonBy" (Invalid attribute; tripl-ai/arc@4.2.0 src/main/scala/ai/tripl/arc/load/ParquetLoad.scala)`, "did you mean partitionBy?"},
 		// Arc 4.2.0's JDBCExecute reads SQL only from inputURI.
 		{"jdbcexecute-inline-sql", "job.ipynb", 1, `JDBCExecute stage: Arc rejects the key "sql"`, "remove"},
+		{"sql-magic-unknown-arg", "job.ipynb", 1, "%sql cell: Arc turns numPartition= into a SQLTransform key and rejects it", "did you mean numPartitions?"},
 		{"yaml-syntax", "workflow.yaml", 0, "not valid YAML", "fix the YAML syntax"},
 		{"workflow-missing-notebook", "workflow.yaml", 0, "WorkflowTemplate missing: task load runs", "create"},
 	}

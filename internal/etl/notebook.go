@@ -445,5 +445,26 @@ func (l *linter) lintSQLMagic(st *nbState, cell int, magicName, stage, header, b
 		}
 	}
 	l.checkVars(st, cell, subs)
+	// Header arguments other than the notebook's own controls become keys
+	// of the generated stage (ConfigUtils.parseIPYNBCells
+	// dynamicArguments), where checkValidKeys rejects unknown ones.
+	if spec, ok := arcStages[stage]; ok {
+		for _, k := range sortedKeys(args) {
+			if slices.Contains(magicControlArgs, k) || spec.hasKey(k) {
+				continue
+			}
+			fix := fmt.Sprintf("remove %s= from the %s line", k, magicName)
+			if s := suggest(k, append(slices.Clone(magicControlArgs), spec.Keys...)); s != "" {
+				fix = "did you mean " + s + "?"
+			}
+			l.errorf(st.path, cell, fix, "%s cell: Arc turns %s= into a %s key and rejects it (Invalid attribute)", magicName, k, stage)
+		}
+	}
 	l.checkSQL(st, cell, stage, "sql", body, params)
 }
+
+// magicControlArgs are the %sql-style header arguments parseIPYNBCells
+// handles itself rather than passing on to the stage (tripl-ai/arc 4.2.0
+// src/main/scala/ai/tripl/arc/config/ConfigUtils.scala).
+var magicControlArgs = []string{"name", "description", "sqlParams", "outputView", "environments", "numRows",
+	"truncate", "persist", "monospace", "leftAlign", "datasetLabels", "streamingDuration", "showLog"}
