@@ -60,6 +60,7 @@ func platformValues(cfg *config.Config, out *outputs.Platform) (charts.PlatformV
 		v.GlueDatabase = cfg.DataLake.GlueDatabase
 	}
 	v.AthenaWorkgroup = out.AthenaWorkgroup
+	v.SparkHistory.Enabled = cfg.Platform.SparkHistory.IsEnabled()
 	v.Roles = charts.Roles{ArcJob: out.ArcJobRole, Notebook: out.NotebookRole, ArgoServer: out.ArgoServerRole, SparkHistory: out.SparkHistoryRole}
 	return v, nil
 }
@@ -367,7 +368,7 @@ func jupyterHubValues(cfg *config.Config, out *outputs.Platform) (hubValues, err
 		"ETL_CONF_AWS_REGION": cfg.Region,
 		// The Arc kernel's Spark picks spark.* JVM properties up: S3A
 		// authenticates with the pod's IRSA web identity token.
-		"JAVA_OPTS": strings.Join(s3aJavaOpts(cfg.Region, out.KeyArn, out.LogsBucket), " "),
+		"JAVA_OPTS": strings.Join(s3aJavaOpts(cfg.Region, out.KeyArn, eventLogBucket(cfg, out)), " "),
 	}
 	// The same ETL_CONF_* as the arc-job template (a test renders both),
 	// so the samples run in the hub as shipped, except: the data lake URL
@@ -466,6 +467,15 @@ const (
 	hubSandboxPrefix = "sandbox"
 	hubTableSuffix   = "_sandbox"
 )
+
+// eventLogBucket is where notebook sessions write Spark event logs; empty
+// (no event logs) with platform.sparkHistory off.
+func eventLogBucket(cfg *config.Config, out *outputs.Platform) string {
+	if !cfg.Platform.SparkHistory.IsEnabled() {
+		return ""
+	}
+	return out.LogsBucket
+}
 
 // s3aJavaOpts are the Spark settings of notebook sessions: the same S3A
 // settings as the arc-job template (a test compares them) and event logs
