@@ -43,6 +43,7 @@ func (f *Factory) newInCluster(ctx context.Context) (*InClusterDeps, error) {
 		Releases:  f.Releases(),
 		Inspector: kube.Inspector{},
 		Jobs:      sampleJobs{objects: objects},
+		EventLogs: sampleJobs{objects: objects},
 	}, nil
 }
 
@@ -64,11 +65,16 @@ func (j sampleJobs) Push(ctx context.Context, kubeCfg *rest.Config, out *outputs
 	if err != nil {
 		return 0, fmt.Errorf("uploading the sample jobs: %w", err)
 	}
-	// Jobs and notebooks log Spark events there; Spark needs it to exist.
-	if out.LogsBucket != "" {
-		if _, err := etl.EnsureEventLogDir(ctx, j.objects, out.LogsBucket, workloads.SparkEventsPrefix); err != nil {
-			return 0, err
-		}
-	}
 	return len(res.Uploaded), nil
+}
+
+// PrepareEventLogs creates s3a://<logs bucket>/spark-events/, where jobs
+// and notebooks write Spark event logs and the History Server reads them;
+// Spark and the History Server both fail on a missing directory.
+func (j sampleJobs) PrepareEventLogs(ctx context.Context, out *outputs.Platform) error {
+	if out.LogsBucket == "" {
+		return fmt.Errorf("the logs bucket is not deployed")
+	}
+	_, err := etl.EnsureEventLogDir(ctx, j.objects, out.LogsBucket, workloads.SparkEventsPrefix)
+	return err
 }

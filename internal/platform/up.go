@@ -35,6 +35,9 @@ type UpOptions struct {
 	Releases    Releases
 	// Jobs uploads the sample jobs; nil skips that step.
 	Jobs JobUploader
+	// EventLogs prepares the Spark event-log directory before the Helm
+	// releases (platform.sparkHistory); nil skips it.
+	EventLogs EventLogPreparer
 	// ExternalCluster: the cluster connection was overridden (--kubeconfig),
 	// so the EKS stack is not deployed and the platform is installed into
 	// that cluster instead.
@@ -104,6 +107,11 @@ func (o *UpOptions) Steps(res *UpResult) []Step {
 			login, err := o.readLogin(ctx, out)
 			if err != nil {
 				return err
+			}
+			if o.EventLogs != nil && o.Config.Platform.SparkHistory.IsEnabled() {
+				if err := o.EventLogs.PrepareEventLogs(ctx, out); err != nil {
+					return err
+				}
 			}
 			if err := o.Releases.Apply(ctx, kube, o.Config, out, login); err != nil {
 				return err
