@@ -15,6 +15,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/sqletl/blueprint/internal/arcruntime"
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chart/loader"
 
@@ -74,6 +75,19 @@ type PlatformValues struct {
 	StorageClass    StorageClass  `json:"storageClass"`
 	// SampleNotebooks are copied into each JupyterHub user's home.
 	SampleNotebooks SampleNotebooks `json:"sampleNotebooks"`
+	// SparkHistory is the Spark History Server over the jobs' and
+	// notebooks' event logs.
+	SparkHistory SparkHistory `json:"sparkHistory"`
+}
+
+// SparkHistory configures event logging and the History Server: jobs and
+// notebook sessions write Spark event logs to s3a://<logsBucket>/<prefix>/
+// and the History Server (same image as the jobs, its own read-only IRSA
+// role) reads them.
+type SparkHistory struct {
+	Enabled bool `json:"enabled"`
+	// Prefix is the key prefix of the event logs in the logs bucket.
+	Prefix string `json:"prefix"`
 }
 
 // SampleNotebooks is the ConfigMap (namespace jupyter) that carries the
@@ -104,6 +118,8 @@ type Roles struct {
 	ArcJob     string `json:"arcJob"`
 	Notebook   string `json:"notebook"`
 	ArgoServer string `json:"argoServer"`
+	// SparkHistory reads the event logs (read-only on their prefix).
+	SparkHistory string `json:"sparkHistory"`
 }
 
 // Images are the container images the chart references, pinned by tag or digest.
@@ -172,8 +188,9 @@ type StorageClass struct {
 	ReclaimPolicy string `json:"reclaimPolicy"`
 }
 
-// ArcImage is the pinned Arc image (Arc 4.2.0, Spark 3.3.4, Hadoop 3.3.2).
-const ArcImage = "ghcr.io/tripl-ai/arc:arc_4.2.0_spark_3.3.4_scala_2.12_hadoop_3.3.2_4.2.1_slim"
+// ArcImage is the pinned Arc job image, from the runtime table (the
+// notebook image runs the same Arc, Spark and Hadoop).
+const ArcImage = arcruntime.JobImage
 
 // DefaultPlatformValues returns the defaults of charts/platform/values.yaml
 // (a test keeps the two equal).
@@ -207,8 +224,13 @@ func DefaultPlatformValues() PlatformValues {
 		},
 		StorageClass:    StorageClass{Create: true, Name: "gp3", ReclaimPolicy: "Retain"},
 		SampleNotebooks: SampleNotebooks{ConfigMap: "sample-notebooks", Files: []SampleFile{}},
+		SparkHistory:    SparkHistory{Enabled: true, Prefix: SparkEventsPrefix},
 	}
 }
+
+// SparkEventsPrefix is where event logs go in the logs bucket; the History
+// Server's IAM role may read only this prefix.
+const SparkEventsPrefix = workloads.SparkEventsPrefix
 
 // ToMap converts v to the map Helm takes as values.
 func (v PlatformValues) ToMap() (map[string]any, error) {

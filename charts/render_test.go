@@ -192,9 +192,10 @@ func TestDefaultsMatchValuesYAML(t *testing.T) {
 func TestIdentities(t *testing.T) {
 	v := DefaultPlatformValues()
 	v.Roles = Roles{
-		ArcJob:     "arn:aws:iam::123456789012:role/arc",
-		Notebook:   "arn:aws:iam::123456789012:role/nb",
-		ArgoServer: "arn:aws:iam::123456789012:role/argo",
+		ArcJob:       "arn:aws:iam::123456789012:role/arc",
+		Notebook:     "arn:aws:iam::123456789012:role/nb",
+		ArgoServer:   "arn:aws:iam::123456789012:role/argo",
+		SparkHistory: "arn:aws:iam::123456789012:role/history",
 	}
 	m, err := v.ToMap()
 	if err != nil {
@@ -226,6 +227,7 @@ func TestIdentities(t *testing.T) {
 		{workloads.ArcJob, v.Roles.ArcJob},
 		{workloads.Notebook, v.Roles.Notebook},
 		{workloads.ArgoServer, v.Roles.ArgoServer},
+		{workloads.SparkHistory, v.Roles.SparkHistory},
 		{workloads.ServiceAccount{Namespace: workloads.NamespaceArgo, Name: "argo-ui"}, ""},
 	}
 	for _, tt := range tests {

@@ -71,6 +71,8 @@ platform:
   argoWorkflows: {enabled: false}
   jupyterHub: {enabled: false}
   clusterAutoscaler: {enabled: false}
+  # Its Deployment never becomes ready without a kubelet, and Helm waits.
+  sparkHistory: {enabled: false}
 `
 
 var (

@@ -62,6 +62,7 @@ func newClusterStack(scope constructs.Construct, id string, props *awscdk.StackP
 	output(stack, OutputArcJobRole, roles.ArcJob.Arn, "IRSA role of spark/arcjob")
 	output(stack, OutputNotebookRole, roles.Notebook.Arn, "IRSA role of jupyter/notebook")
 	output(stack, OutputArgoServerRole, roles.ArgoServer.Arn, "IRSA role of argo/argo-server")
+	output(stack, OutputSparkHistoryRole, roles.SparkHistory.Arn, "IRSA role of spark/spark-history (read-only on the event logs)")
 	output(stack, OutputAutoscalerRole, roles.ClusterAutoscaler.Arn, "IRSA role of kube-system/cluster-autoscaler")
 	if roles.LoadBalancerController != nil {
 		output(stack, OutputLBCRole, roles.LoadBalancerController.Arn, "IRSA role of kube-system/aws-load-balancer-controller")
@@ -86,6 +87,7 @@ func suppressClusterFindings(stack awscdk.Stack, cfg *config.Config) {
 				"Resource::<DataLakeBucket.Arn>/*",
 				"Resource::arn:<AWS::Partition>:s3:::" + cfg.DataLake.ExistingBucket + "/*",
 				`/^Resource::<(CodeBucket|LogsBucket)[0-9A-F]{8}\.Arn>\/\*$/`,
+				`/^Resource::<LogsBucket[0-9A-F]{8}\.Arn>\/spark-events\/\*$/`,
 				"Resource::arn:<AWS::Partition>:glue:<AWS::Region>:<AWS::AccountId>:table/" + cfg.DataLake.GlueDatabase + "/*",
 				`/^Resource::arn:<AWS::Partition>:eks:<AWS::Region>:<AWS::AccountId>:nodegroup\/<EksCluster[0-9A-F]{8}>\/\*\/\*$/`,
 				"Resource::*",

@@ -27,6 +27,7 @@ const (
 	OutputArcJobRole       = stackreg.OutputArcJobRole
 	OutputNotebookRole     = stackreg.OutputNotebookRole
 	OutputArgoServerRole   = stackreg.OutputArgoServerRole
+	OutputSparkHistoryRole = stackreg.OutputSparkHistoryRole
 	OutputAutoscalerRole   = stackreg.OutputAutoscalerRole
 	OutputNodeRole         = stackreg.OutputNodeRole
 	OutputLBCRole          = stackreg.OutputLBCRole

@@ -35,6 +35,8 @@ type Props struct {
 // Roles are the built roles, by service account.
 type Roles struct {
 	ArcJob, Notebook, ArgoServer, ClusterAutoscaler *irsa.Role
+	// SparkHistory reads Spark event logs only (sparkhistory.go).
+	SparkHistory *irsa.Role
 	// LoadBalancerController is nil unless Props.LoadBalancerController.
 	LoadBalancerController *irsa.Role
 }
@@ -75,6 +77,11 @@ func New(scope constructs.Construct, id string, p Props) *Roles {
 			stmt("DecryptLogs", []string{"kms:Decrypt", "kms:DescribeKey"}, *p.Key.KeyArn()),
 		},
 		Description: "Argo server: reads archived workflow logs and artifacts",
+	})
+	r.SparkHistory = irsa.New(c, "SparkHistory", irsa.Props{
+		Provider: p.Provider, ServiceAccount: workloads.SparkHistory,
+		Statements:  sparkHistoryStatements(p.Logs, p.Key),
+		Description: "Spark History Server: reads Spark event logs from the logs bucket",
 	})
 	r.ClusterAutoscaler = irsa.New(c, "ClusterAutoscaler", irsa.Props{
 		Provider: p.Provider, ServiceAccount: workloads.ClusterAutoscaler,

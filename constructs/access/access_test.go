@@ -33,15 +33,16 @@ func TestRoles(t *testing.T) {
 	subjects := map[string]string{}
 	for id, r := range roles {
 		b, _ := json.Marshal(cdktest.Props(r)["AssumeRolePolicyDocument"])
-		for _, sa := range []workloads.ServiceAccount{workloads.ArcJob, workloads.Notebook, workloads.ArgoServer, workloads.ClusterAutoscaler} {
+		for _, sa := range []workloads.ServiceAccount{workloads.ArcJob, workloads.Notebook, workloads.ArgoServer, workloads.ClusterAutoscaler, workloads.SparkHistory} {
 			if strings.Contains(string(b), sa.Subject()) {
 				subjects[sa.Subject()] = id
 			}
 		}
 	}
-	if len(roles) != 4 || len(subjects) != 4 {
-		t.Fatalf("want 4 roles, one per service account; got %d roles for %v", len(roles), subjects)
+	if len(roles) != 5 || len(subjects) != 5 {
+		t.Fatalf("want 5 roles, one per service account; got %d roles for %v", len(roles), subjects)
 	}
+	checkSparkHistoryReadOnly(t, roles[subjects[workloads.SparkHistory.Subject()]])
 
 	// Least privilege: no S3, KMS, Glue or Athena action on "*".
 	for id, r := range roles {

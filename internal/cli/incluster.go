@@ -14,6 +14,7 @@ import (
 	"github.com/sqletl/blueprint/internal/kube"
 	"github.com/sqletl/blueprint/internal/outputs"
 	"github.com/sqletl/blueprint/internal/platform"
+	"github.com/sqletl/blueprint/internal/workloads"
 	"github.com/sqletl/blueprint/jobs"
 )
 
@@ -42,6 +43,7 @@ func (f *Factory) newInCluster(ctx context.Context) (*InClusterDeps, error) {
 		Releases:  f.Releases(),
 		Inspector: kube.Inspector{},
 		Jobs:      sampleJobs{objects: objects},
+		EventLogs: sampleJobs{objects: objects},
 	}, nil
 }
 
@@ -80,4 +82,15 @@ func (j sampleJobs) Push(ctx context.Context, kubeCfg *rest.Config, out *outputs
 		return platform.SamplesResult{}, fmt.Errorf("uploading the sample jobs: %w", err)
 	}
 	return platform.SamplesResult{Uploaded: len(res.Uploaded), Kept: res.Kept}, nil
+}
+
+// PrepareEventLogs creates s3a://<logs bucket>/spark-events/, where jobs
+// and notebooks write Spark event logs and the History Server reads them;
+// Spark and the History Server both fail on a missing directory.
+func (j sampleJobs) PrepareEventLogs(ctx context.Context, out *outputs.Platform) error {
+	if out.LogsBucket == "" {
+		return fmt.Errorf("the logs bucket is not deployed")
+	}
+	_, err := etl.EnsureEventLogDir(ctx, j.objects, out.LogsBucket, workloads.SparkEventsPrefix)
+	return err
 }

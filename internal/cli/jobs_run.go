@@ -154,7 +154,14 @@ func jobsListRun(ctx context.Context, opts *JobsListOptions) error {
 	if opts.Output == OutputJSON {
 		return opts.IO.WriteJSON(list)
 	}
-	return writeWorkflowTable(opts.IO, list)
+	if err := writeWorkflowTable(opts.IO, list); err != nil {
+		return err
+	}
+	if len(list) > 0 {
+		opts.IO.Progress().Info("Spark UI of each run: blueprint open spark-history --port %d (http://127.0.0.1:%d/); blueprint jobs logs <run> prints the run's own page",
+			etl.SparkHistoryPort, etl.SparkHistoryPort)
+	}
+	return nil
 }
 
 func writeWorkflowTable(io *ui.IOStreams, list []etl.WorkflowSummary) error {
@@ -212,7 +219,25 @@ func jobsLogsRun(ctx context.Context, opts *JobsLogsOptions) error {
 	if err != nil {
 		return err
 	}
-	return etl.Logs(ctx, kube, opts.Namespace, opts.Workflow, opts.IO.Out)
+	scan := &etl.AppIDScanner{W: opts.IO.Out}
+	if err := etl.Logs(ctx, kube, opts.Namespace, opts.Workflow, scan); err != nil {
+		return err
+	}
+	writeSparkLinks(opts.IO, scan.AppIDs())
+	return nil
+}
+
+// writeSparkLinks prints the History Server page of each Spark application
+// the run's logs name (Arc logs its application id on every line).
+func writeSparkLinks(io *ui.IOStreams, ids []string) {
+	if len(ids) == 0 {
+		return
+	}
+	fmt.Fprintln(io.Out, "==> Spark History Server <==")
+	for _, id := range ids {
+		fmt.Fprintln(io.Out, etl.SparkHistoryURL(id))
+	}
+	fmt.Fprintf(io.Out, "(serve these with: blueprint open spark-history --port %d)\n", etl.SparkHistoryPort)
 }
 
 // JobsScheduleOptions are the inputs of `blueprint jobs schedule`.

@@ -63,9 +63,10 @@ func newCmdOpen(f *Factory, runF func(*OpenOptions) error) *cobra.Command {
 		}
 	})
 	cmd := &cobra.Command{
-		Use:   "open argo|jupyter",
-		Short: "Reach Argo or JupyterHub through a port-forward",
-		Long: `Forward a local port on 127.0.0.1 to Argo's server or JupyterHub's proxy through
+		Use:   "open argo|jupyter|spark-history",
+		Short: "Reach Argo, JupyterHub or the Spark History Server through a port-forward",
+		Long: `Forward a local port on 127.0.0.1 to Argo's server, JupyterHub's proxy or the
+Spark History Server (the Spark UI of finished jobs and notebook sessions) through
 the Kubernetes API (nothing is exposed on the internet), print the local URL
 and open it in a browser when there is a display. Runs until interrupted.
 
@@ -74,12 +75,16 @@ service account, or the JupyterHub username and password. They are never
 printed otherwise.`,
 		Example: `  blueprint open jupyter
   blueprint open argo --show-login
-  blueprint open jupyter --port 8888 --no-browser`,
+  blueprint open jupyter --port 8888 --no-browser
+  blueprint open spark-history`,
 		ValidArgs: apps,
 		Args:      cobra.MatchAll(cobra.ExactArgs(1), cobra.OnlyValidArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.Port < 0 || opts.Port > 65535 {
 				return usageErrorf("--port must be between 1 and 65535 (or 0 for a free port), not %d", opts.Port)
+			}
+			if opts.ShowLogin && kube.Apps()[args[0]].NoLogin {
+				return usageErrorf("%s has no login; drop --show-login", args[0])
 			}
 			opts.App, opts.Output, opts.KubeConfig = args[0], f.Globals.Output, f.KubeConfig
 			if !opts.NoBrowser {
@@ -100,8 +105,9 @@ printed otherwise.`,
 func openRun(ctx context.Context, opts *OpenOptions) error {
 	app, ok := kube.Apps()[opts.App]
 	if !ok {
-		return usageErrorf("unknown app %q: use argo or jupyter", opts.App)
+		return usageErrorf("unknown app %q: use argo, jupyter or spark-history", opts.App)
 	}
+
 	cfg, err := opts.KubeConfig(ctx)
 	if err != nil {
 		return err
@@ -133,7 +139,7 @@ func openRun(ctx context.Context, opts *OpenOptions) error {
 		printErr = printOpen(opts, res)
 		p.Done("Forwarding 127.0.0.1:%d to %s/%s (pod %s, port %d); press Ctrl-C to stop",
 			port, app.Namespace, app.Service, backend.Pod, backend.Port)
-		if login == nil {
+		if login == nil && !app.NoLogin {
 			p.Info("blueprint open %s --show-login prints the login", app.Name)
 		}
 		if opts.Browser != nil {

@@ -32,6 +32,8 @@ func TestOpenFlags(t *testing.T) {
 		{[]string{"open", "-p", "2746", "argo"}, "argo", 2746, false, false, 0, ""},
 		{[]string{"open"}, "", 0, false, false, ExitUsage, "accepts 1 arg"},
 		{[]string{"open", "argo", "jupyter"}, "", 0, false, false, ExitUsage, "accepts 1 arg"},
+		{[]string{"open", "spark-history", "--no-browser"}, "spark-history", 0, true, false, 0, ""},
+		{[]string{"open", "spark-history", "--show-login"}, "", 0, false, false, ExitUsage, "spark-history has no login"},
 		{[]string{"open", "grafana"}, "", 0, false, false, ExitUsage, `invalid argument "grafana"`},
 		{[]string{"open", "argo", "--port", "-1"}, "", 0, false, false, ExitUsage, "--port must be between 1 and 65535"},
 		{[]string{"open", "argo", "--port", "65536"}, "", 0, false, false, ExitUsage, "--port"},
@@ -59,7 +61,7 @@ func TestOpenFlags(t *testing.T) {
 		})
 	}
 	f, _ := testFactory()
-	if got := newCmdOpen(f, nil).ValidArgs; strings.Join(got, ",") != "argo,jupyter" {
+	if got := newCmdOpen(f, nil).ValidArgs; strings.Join(got, ",") != "argo,jupyter,spark-history" {
 		t.Errorf("ValidArgs %v", got)
 	}
 }

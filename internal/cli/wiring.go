@@ -29,7 +29,7 @@ func (f *Factory) upOptions(ctx context.Context, outDir string, pp progressPrint
 	}
 	return &platform.UpOptions{
 		Config: cfg, AssemblyDir: outDir, Synth: cdkapp.Synth, AWS: aws,
-		Cluster: in.Cluster, Releases: in.Releases, Jobs: in.Jobs,
+		Cluster: in.Cluster, Releases: in.Releases, Jobs: in.Jobs, EventLogs: in.EventLogs,
 		ExternalCluster: f.externalCluster(), Progress: pp, OnEvent: pp.event,
 	}, nil
 }
@@ -78,4 +78,5 @@ type InClusterDeps struct {
 	Releases  platform.Releases
 	Inspector platform.ClusterInspector
 	Jobs      platform.JobUploader
+	EventLogs platform.EventLogPreparer
 }

@@ -23,6 +23,9 @@ type Platform struct {
 	// LoadBalancerController is the AWS Load Balancer Controller. It is
 	// installed only when publicAccess is enabled.
 	LoadBalancerController Release `yaml:"loadBalancerController" json:"loadBalancerController"`
+	// SparkHistory runs the Spark History Server (blueprint's own chart)
+	// and turns on Spark event logs in jobs and notebooks. Default true.
+	SparkHistory Toggle `yaml:"sparkHistory" json:"sparkHistory"`
 	// PublicAccess exposes JupyterHub through an internet-facing HTTPS ALB.
 	// Off by default: nothing is reachable from outside the VPC.
 	PublicAccess PublicAccess `yaml:"publicAccess" json:"publicAccess"`
@@ -41,6 +44,15 @@ type Release struct {
 	// The version is always the pinned one (a local path is used as is).
 	Chart string `yaml:"chart" json:"chart"`
 }
+
+// Toggle turns a part of blueprint's own chart on or off.
+type Toggle struct {
+	// Enabled: default true.
+	Enabled *bool `yaml:"enabled" json:"enabled"`
+}
+
+// IsEnabled reports whether it is on.
+func (t Toggle) IsEnabled() bool { return t.Enabled == nil || *t.Enabled }
 
 // JupyterHub is the hub release and its user environment.
 type JupyterHub struct {
@@ -110,6 +122,9 @@ func (p *Platform) setDefaults(_ *Config) {
 		if r.Enabled == nil {
 			r.Enabled = ptr(true)
 		}
+	}
+	if p.SparkHistory.Enabled == nil {
+		p.SparkHistory.Enabled = ptr(true)
 	}
 	j := &p.JupyterHub
 	if j.CullTimeoutMinutes == 0 {

@@ -46,77 +46,66 @@ var magics = map[string]magic{
 	"%cypher":           {},
 }
 
-// stageSpec is what one Arc stage type requires beyond name and
-// environments, which every stage requires.
-type stageSpec struct {
-	required []string
-	// oneOf groups: exactly one field of each group must be set.
-	oneOf [][]string
-	// sqlFields hold SQL text, or a URI of a SQL file.
-	sql bool
+// arcStage is what one Arc stage type's instantiate method enforces, read
+// from Arc's source (arcstages_gen.go, written by ./cmd/arcstages).
+type arcStage struct {
+	// Source is repo@tag and the Scala file the rules come from.
+	Source string
+	// Keys are the stage's expectedKeys: ConfigUtils.checkValidKeys
+	// rejects every other key ("Invalid attribute").
+	Keys []string
+	// Required keys have no default (ConfigReader.getConfigValue:
+	// "Missing required attribute").
+	Required []string
+	// OneOf groups: exactly one key must be set (ConfigUtils.checkOneOf).
+	OneOf [][]string
+	// AnyOf groups: the first key is used when set, else the second is
+	// required (SQL stages: inputURI, else sql).
+	AnyOf [][]string
+	// RequiredWhen: Key is required when Field's value (set, or its
+	// default) is Value.
+	RequiredWhen []arcCond
+	// Defaults are the values Arc uses when a key is unset (Scala text).
+	Defaults map[string]string
+	// Valid lists the values a key accepts, compared exactly.
+	Valid map[string][]string
 }
 
-var (
-	inputOrView = []string{"inputURI", "inputView"}
-	sqlOrURI    = []string{"sql", "inputURI"}
-)
+type arcCond struct{ Key, Field, Value string }
 
-// stageSpecs lists the Arc stage types (core and the Delta Lake plugin) and
-// their required fields, from the Arc documentation (arc.tripl.ai: extract,
-// transform, load, execute, validate).
-var stageSpecs = map[string]stageSpec{
-	// extract
-	"AvroExtract":      {required: []string{"inputURI", "outputView"}},
-	"BytesExtract":     {required: []string{"outputView"}, oneOf: [][]string{inputOrView}},
-	"DelimitedExtract": {required: []string{"outputView"}, oneOf: [][]string{inputOrView}},
-	"DeltaLakeExtract": {required: []string{"inputURI", "outputView"}},
-	"HTTPExtract":      {required: []string{"outputView"}, oneOf: [][]string{inputOrView}},
-	"ImageExtract":     {required: []string{"inputURI", "outputView"}},
-	"JDBCExtract":      {required: []string{"jdbcURL", "tableName", "outputView"}},
-	"JSONExtract":      {required: []string{"outputView"}, oneOf: [][]string{inputOrView}},
-	"KafkaExtract":     {required: []string{"outputView", "bootstrapServers", "topic", "groupID"}},
-	"ORCExtract":       {required: []string{"inputURI", "outputView"}},
-	"ParquetExtract":   {required: []string{"inputURI", "outputView"}},
-	"RateExtract":      {required: []string{"outputView"}},
-	"TextExtract":      {required: []string{"inputURI", "outputView"}},
-	"XMLExtract":       {required: []string{"outputView"}, oneOf: [][]string{inputOrView}},
-	// transform
-	"DiffTransform":              {required: []string{"inputLeftView", "inputRightView"}},
-	"HTTPTransform":              {required: []string{"inputView", "outputView", "uri"}},
-	"JSONTransform":              {required: []string{"inputView", "outputView"}},
-	"MetadataFilterTransform":    {required: []string{"inputView", "outputView"}, oneOf: [][]string{sqlOrURI}, sql: true},
-	"MetadataTransform":          {required: []string{"inputView", "outputView"}, oneOf: [][]string{{"schemaURI", "schemaView"}}},
-	"MLTransform":                {required: []string{"inputURI", "inputView", "outputView"}},
-	"SQLTransform":               {required: []string{"outputView"}, oneOf: [][]string{sqlOrURI}, sql: true},
-	"TensorFlowServingTransform": {required: []string{"inputView", "outputView", "uri"}},
-	"TypingTransform":            {required: []string{"inputView", "outputView"}, oneOf: [][]string{{"schemaURI", "schemaView", "inputURI"}}},
-	// load
-	"AvroLoad":           {required: []string{"inputView", "outputURI"}},
-	"ConsoleLoad":        {required: []string{"inputView"}},
-	"DelimitedLoad":      {required: []string{"inputView", "outputURI"}},
-	"DeltaLakeLoad":      {required: []string{"inputView", "outputURI"}},
-	"DeltaLakeMergeLoad": {required: []string{"inputView", "outputURI", "condition"}},
-	"ElasticsearchLoad":  {required: []string{"inputView", "output"}},
-	"HTTPLoad":           {required: []string{"inputView", "outputURI"}},
-	"JDBCLoad":           {required: []string{"inputView", "jdbcURL", "tableName"}},
-	"JSONLoad":           {required: []string{"inputView", "outputURI"}},
-	"KafkaLoad":          {required: []string{"inputView", "bootstrapServers", "topic"}},
-	"ORCLoad":            {required: []string{"inputView", "outputURI"}},
-	"ParquetLoad":        {required: []string{"inputView", "outputURI"}},
-	"TextLoad":           {required: []string{"inputView", "outputURI"}},
-	"XMLLoad":            {required: []string{"inputView", "outputURI"}},
-	// execute
-	"ConfigExecute":      {oneOf: [][]string{sqlOrURI}, sql: true},
-	"HTTPExecute":        {required: []string{"uri"}},
-	"JDBCExecute":        {required: []string{"jdbcURL"}, oneOf: [][]string{sqlOrURI}, sql: true},
-	"KafkaCommitExecute": {required: []string{"inputView", "bootstrapServers", "groupID"}},
-	"LogExecute":         {oneOf: [][]string{sqlOrURI}, sql: true},
-	"PipelineExecute":    {required: []string{"uri"}},
-	// validate
-	"EqualityValidate": {required: []string{"leftView", "rightView"}},
-	"MetadataValidate": {required: []string{"inputView"}, oneOf: [][]string{sqlOrURI}, sql: true},
-	"SQLValidate":      {oneOf: [][]string{sqlOrURI}, sql: true},
+// arcVersion is the Arc release arcStages was read from; the runtime table
+// (internal/runtime) pins the same release in both images.
+const arcVersion = "4.2.0"
+
+// resolutionValues: Plugins.resolveConfigPlugins reads "resolution" for
+// every stage (default strict) and removes it before instantiate
+// (tripl-ai/arc 4.2.0 src/main/scala/ai/tripl/arc/config/Plugins.scala).
+var resolutionValues = []string{"strict", "lazy"}
+
+// sqlStage: the stage reads SQL from sql or inputURI with sqlParams.
+func (s arcStage) sqlStage() bool {
+	return slices.Contains(s.Keys, "sqlParams") && slices.Contains(s.Keys, "inputURI")
 }
+
+// removedStages are stage types older Arc releases had and 4.2.0 does not.
+var removedStages = map[string]string{
+	// arc-deltalake-pipeline-plugin removed it in 3.0.0 (commit f1f0d74,
+	// "Update to Arc 3.13.2"); 3.1.0, the plugin for Arc 4.2.0, has only
+	// DeltaLakeExtract and DeltaLakeLoad.
+	"DeltaLakeMergeLoad": "Arc 4.2.0's Delta Lake plugin (3.1.0) has no DeltaLakeMergeLoad; write the MERGE INTO delta.`<path>` statement in a SQLTransform",
+}
+
+// stageTypeName is the simple name of a stage type: Arc also accepts the
+// class name and a :version suffix (Plugins.resolvePluginName).
+func stageTypeName(t string) string {
+	t, _, _ = strings.Cut(t, ":")
+	if i := strings.LastIndex(t, "."); i >= 0 {
+		t = t[i+1:]
+	}
+	return t
+}
+
+func (s arcStage) hasKey(k string) bool { return slices.Contains(s.Keys, k) || k == "resolution" }
 
 // suggest returns the candidate closest to s by edit distance, if it is
 // close enough to be a plausible typo.
@@ -145,8 +134,8 @@ func magicNames() []string {
 }
 
 func stageTypeNames() []string {
-	names := make([]string, 0, len(stageSpecs))
-	for k := range stageSpecs {
+	names := make([]string, 0, len(arcStages))
+	for k := range arcStages {
 		names = append(names, k)
 	}
 	return names

@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sort"
 	"strings"
 )
 
@@ -92,6 +93,7 @@ var DefaultVariables = map[string]string{
 	"ETL_CONF_CODE_URL":         "the job code bucket as an s3a:// URI; jobs push copies jobs/<path> to ${ETL_CONF_CODE_URL}/jobs/<path>",
 	"ETL_CONF_GLUE_DATABASE":    "the platform's Glue database",
 	"ETL_CONF_ATHENA_WORKGROUP": "the platform's Athena workgroup",
+	"ETL_CONF_TABLE_SUFFIX":     "appended to Glue table names: empty in jobs, _sandbox in JupyterHub",
 }
 
 // codeURLVar is the variable that maps job URIs back to repository files.
@@ -148,6 +150,9 @@ type linter struct {
 	// supplied maps a notebook path to the variables the workflows running
 	// it pass, with where each comes from.
 	supplied map[string]map[string]string
+	// envVars records, per notebook, the variables its stages take from
+	// the environment (EnvVariables); nil when not wanted.
+	envVars map[string]map[string]bool
 }
 
 func (l *linter) add(file string, cell int, sev Severity, msg, fix string) {
@@ -322,4 +327,28 @@ func writeArcJobContract() (path string, cleanup func(), err error) {
 		return "", nil, fmt.Errorf("writing the arc-job interface: %w", err)
 	}
 	return path, func() { os.RemoveAll(dir) }, nil
+}
+
+// EnvVariables lists, for each notebook under paths, the ${VAR}s its
+// stages take from the environment: every required substitution that no
+// earlier ConfigExecute stage defines. Both places a notebook runs (the
+// arc-job template and JupyterHub) must set each of them.
+func EnvVariables(paths []string) (map[string][]string, error) {
+	files, err := collect(paths)
+	if err != nil {
+		return nil, err
+	}
+	l := &linter{files: files, linted: map[string]bool{}, supplied: map[string]map[string]string{}, envVars: map[string]map[string]bool{}}
+	out := map[string][]string{}
+	for _, f := range files {
+		if ext(f) != ".ipynb" {
+			continue
+		}
+		l.lintNotebook(f)
+		for v := range l.envVars[f] {
+			out[f] = append(out[f], v)
+		}
+		sort.Strings(out[f])
+	}
+	return out, nil
 }

@@ -38,6 +38,11 @@ func TestLintBrokenJobs(t *testing.T) {
 		{"stage-no-environments", "job.ipynb", 1, "ParquetLoad stage is missing required field environments", `add "environments"`},
 		{"sql-stage-unbalanced", "job.ipynb", 1, "SQLTransform stage: unbalanced parentheses", "add the missing ')'"},
 		{"schema-missing-formatters", "schema.json", 0, "schema field 1 (created) is missing formatters", "arc.tripl.ai/metadata"},
+		{"schema-unknown-attribute", "schema.json", 0, `schema field 1 (id): Arc rejects the attribute "primaryKey"`, "remove it"},
+		{"stage-unknown-key", "job.ipynb", 1, `ParquetLoad stage: Arc rejects the key "partitonBy" (Invalid attribute; tripl-ai/arc@4.2.0 src/main/scala/ai/tripl/arc/load/ParquetLoad.scala)`, "did you mean partitionBy?"},
+		// Arc 4.2.0's JDBCExecute reads SQL only from inputURI.
+		{"jdbcexecute-inline-sql", "job.ipynb", 1, `JDBCExecute stage: Arc rejects the key "sql"`, "remove"},
+		{"sql-magic-unknown-arg", "job.ipynb", 1, "%sql cell: Arc turns numPartition= into a SQLTransform key and rejects it", "did you mean numPartitions?"},
 		{"yaml-syntax", "workflow.yaml", 0, "not valid YAML", "fix the YAML syntax"},
 		{"workflow-missing-notebook", "workflow.yaml", 0, "WorkflowTemplate missing: task load runs", "create"},
 	}
@@ -104,7 +109,7 @@ func TestLintArgoCases(t *testing.T) {
 }
 
 func TestLintCleanCases(t *testing.T) {
-	for _, dir := range []string{"clean-local-template"} {
+	for _, dir := range []string{"clean-local-template", "clean-schema-without-id"} {
 		t.Run(dir, func(t *testing.T) {
 			findings, err := Lint(context.Background(), []string{filepath.Join("testdata", "lint", dir)}, LintOptions{ValidateWorkflows: noArgo})
 			if err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -169,23 +170,31 @@ func (l *linter) lintStage(st *nbState, cell int, text string, offset int) {
 			"HOCON syntax error in stage: %v", shift(err, offset))
 		return
 	}
+	l.lintStageValue(st, cell, v)
+}
+
+// lintStageValue checks one parsed stage object.
+func (l *linter) lintStageValue(st *nbState, cell int, v *hValue) {
 	l.checkVars(st, cell, v.substitutions())
 	typ := v.get("type")
 	if typ == nil || typ.kind != hString || typ.str() == "" {
 		l.errorf(st.path, cell, `add "type": "<stage type>", e.g. "DelimitedExtract"`, "stage has no type")
 		return
 	}
-	name := typ.str()
-	spec, ok := stageSpecs[name]
+	name := stageTypeName(typ.str())
+	spec, ok := arcStages[name]
 	if !ok {
-		fix := "use an Arc stage type (https://arc.tripl.ai)"
+		fix := "use a stage type Arc " + arcVersion + " or its Delta Lake plugin defines (https://arc.tripl.ai)"
 		if s := suggest(name, stageTypeNames()); s != "" {
 			fix = "did you mean " + s + "?"
+		}
+		if why, gone := removedStages[name]; gone {
+			fix = why
 		}
 		l.errorf(st.path, cell, fix, "unknown stage type %q", name)
 		return
 	}
-	l.checkRequired(st, cell, name, spec, func(f string) bool { return v.get(f) != nil })
+	l.checkStage(st, cell, name, spec, v)
 	if env := v.get("environments"); env != nil && (env.kind != hArray || len(env.items) == 0) {
 		l.errorf(st.path, cell, `list where it runs, e.g. "environments": ["production", "test"]`,
 			"%s stage: environments must be a non-empty array, or Arc runs the stage in no environment", name)
@@ -195,7 +204,7 @@ func (l *linter) lintStage(st *nbState, cell int, text string, offset int) {
 			l.checkFileRef(st, cell, name, field, f.str())
 		}
 	}
-	if !spec.sql {
+	if !spec.sqlStage() {
 		return
 	}
 	params := map[string]bool{}
@@ -204,10 +213,13 @@ func (l *linter) lintStage(st *nbState, cell int, text string, offset int) {
 			params[f.key] = true
 		}
 	}
+	// Arc reads inputURI when it is set and sql only otherwise
+	// (SQLTransform.instantiate: isInputURI = c.hasPath("inputURI")).
 	var sql, where string
-	if s := v.get("sql"); s != nil && s.kind == hString {
-		sql, where = s.str(), "sql"
-	} else if u := v.get("inputURI"); u != nil && u.kind == hString {
+	if u := v.get("inputURI"); u != nil {
+		if u.kind != hString {
+			return
+		}
 		p, ok := localPath(u.str(), st.path)
 		if !ok {
 			return
@@ -222,6 +234,8 @@ func (l *linter) lintStage(st *nbState, cell int, text string, offset int) {
 				l.errorf(st.path, cell, pr.fix, "%s stage, %s: %s", name, p, pr.msg)
 			}
 		}
+	} else if s := v.get("sql"); s != nil && s.kind == hString {
+		sql, where = s.str(), "sql"
 	} else {
 		return
 	}
@@ -252,13 +266,39 @@ func (l *linter) checkSQL(st *nbState, cell int, stage, where, sql string, param
 	}
 }
 
-func (l *linter) checkRequired(st *nbState, cell int, stage string, spec stageSpec, has func(string) bool) {
-	for _, f := range append([]string{"name", "environments"}, spec.required...) {
+// checkStage applies the rules Arc's instantiate enforces for the stage
+// (arcStages): unknown keys, required keys, one-of groups and valid values.
+func (l *linter) checkStage(st *nbState, cell int, stage string, spec arcStage, v *hValue) {
+	has := func(f string) bool { return v.get(f) != nil }
+	if v.kind == hObject {
+		for _, f := range v.fields {
+			if spec.hasKey(f.key) {
+				continue
+			}
+			fix := fmt.Sprintf("remove %q; %s accepts %s", f.key, stage, strings.Join(spec.Keys, ", "))
+			if s := suggest(f.key, spec.Keys); s != "" {
+				fix = "did you mean " + s + "?"
+			}
+			l.errorf(st.path, cell, fix, "%s stage: Arc rejects the key %q (Invalid attribute; %s)", stage, f.key, spec.Source)
+		}
+	}
+	for _, f := range append([]string{"environments"}, spec.Required...) {
 		if !has(f) {
 			l.errorf(st.path, cell, fmt.Sprintf("add %q to the stage", f), "%s stage is missing required field %s", stage, f)
 		}
 	}
-	for _, group := range spec.oneOf {
+	for _, group := range spec.AnyOf {
+		var known []string
+		for _, f := range group {
+			if spec.hasKey(f) {
+				known = append(known, f)
+			}
+		}
+		if !slices.ContainsFunc(known, has) {
+			l.errorf(st.path, cell, "add "+strings.Join(known, " or "), "%s stage needs %s", stage, strings.Join(known, " or "))
+		}
+	}
+	for _, group := range spec.OneOf {
 		n := 0
 		for _, f := range group {
 			if has(f) {
@@ -269,8 +309,44 @@ func (l *linter) checkRequired(st *nbState, cell int, stage string, spec stageSp
 		case n == 0:
 			l.errorf(st.path, cell, "add one of them", "%s stage needs one of %s", stage, strings.Join(group, ", "))
 		case n > 1:
-			l.errorf(st.path, cell, "keep only one", "%s stage sets more than one of %s", stage, strings.Join(group, ", "))
+			l.errorf(st.path, cell, "keep only one", "%s stage sets more than one of %s; Arc allows only one", stage, strings.Join(group, ", "))
 		}
+	}
+	value := func(f string) (string, bool) {
+		if x := v.get(f); x != nil {
+			if x.kind != hString || !x.literal() {
+				return "", false
+			}
+			return x.str(), true
+		}
+		d, ok := spec.Defaults[f]
+		return d, ok
+	}
+	for _, c := range spec.RequiredWhen {
+		if val, ok := value(c.Field); ok && val == c.Value && !has(c.Key) {
+			l.errorf(st.path, cell, fmt.Sprintf("add %q, or change %s", c.Key, c.Field),
+				"%s stage: %s is required when %s is %s", stage, c.Key, c.Field, c.Value)
+		}
+	}
+	valid := spec.Valid
+	if valid == nil {
+		valid = map[string][]string{}
+	}
+	for f, allowed := range valid {
+		x := v.get(f)
+		if x == nil || x.kind != hString || !x.literal() {
+			continue
+		}
+		if !slices.Contains(allowed, x.str()) {
+			fix := "use one of " + strings.Join(allowed, ", ")
+			if s := suggest(x.str(), allowed); s != "" {
+				fix = "did you mean " + s + "? (Arc compares exactly)"
+			}
+			l.errorf(st.path, cell, fix, "%s stage: %s %q is not a valid value", stage, f, x.str())
+		}
+	}
+	if x := v.get("resolution"); x != nil && x.kind == hString && !slices.Contains(resolutionValues, x.str()) {
+		l.errorf(st.path, cell, "use strict or lazy", "%s stage: resolution %q is not a valid value", stage, x.str())
 	}
 }
 
@@ -292,6 +368,12 @@ func (l *linter) checkVars(st *nbState, cell int, subs []hPart) {
 	for _, s := range subs {
 		if s.optional || reported[s.subst] {
 			continue
+		}
+		if from := st.vars[s.subst]; l.envVars != nil && !strings.HasPrefix(from, "ConfigExecute") {
+			if l.envVars[st.path] == nil {
+				l.envVars[st.path] = map[string]bool{}
+			}
+			l.envVars[st.path][s.subst] = true
 		}
 		if _, ok := st.vars[s.subst]; ok {
 			continue
@@ -363,5 +445,26 @@ func (l *linter) lintSQLMagic(st *nbState, cell int, magicName, stage, header, b
 		}
 	}
 	l.checkVars(st, cell, subs)
+	// Header arguments other than the notebook's own controls become keys
+	// of the generated stage (ConfigUtils.parseIPYNBCells
+	// dynamicArguments), where checkValidKeys rejects unknown ones.
+	if spec, ok := arcStages[stage]; ok {
+		for _, k := range sortedKeys(args) {
+			if slices.Contains(magicControlArgs, k) || spec.hasKey(k) {
+				continue
+			}
+			fix := fmt.Sprintf("remove %s= from the %s line", k, magicName)
+			if s := suggest(k, append(slices.Clone(magicControlArgs), spec.Keys...)); s != "" {
+				fix = "did you mean " + s + "?"
+			}
+			l.errorf(st.path, cell, fix, "%s cell: Arc turns %s= into a %s key and rejects it (Invalid attribute)", magicName, k, stage)
+		}
+	}
 	l.checkSQL(st, cell, stage, "sql", body, params)
 }
+
+// magicControlArgs are the %sql-style header arguments parseIPYNBCells
+// handles itself rather than passing on to the stage (tripl-ai/arc 4.2.0
+// src/main/scala/ai/tripl/arc/config/ConfigUtils.scala).
+var magicControlArgs = []string{"name", "description", "sqlParams", "outputView", "environments", "numRows",
+	"truncate", "persist", "monospace", "leftAlign", "datasetLabels", "streamingDuration", "showLog"}

@@ -422,3 +422,21 @@ func mustGet(t *testing.T, dyn dynamic.Interface, gvr schema.GroupVersionResourc
 }
 
 func osDirFS(dir string) fs.FS { return os.DirFS(dir) }
+
+// Against moto: the event-log directory marker is created once, and not
+// again when the prefix already holds objects.
+func TestEnsureEventLogDir(t *testing.T) {
+	c, bucket := newBucket(t)
+	for i, want := range []bool{true, false} {
+		created, err := etl.EnsureEventLogDir(t.Context(), c, bucket, "spark-events")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if created != want {
+			t.Errorf("run %d: created = %v, want %v", i+1, created, want)
+		}
+	}
+	if keys := objectKeys(t, c, bucket); strings.Join(keys, ",") != "spark-events/" {
+		t.Errorf("keys %v, want the one marker", keys)
+	}
+}

@@ -32,6 +32,9 @@ platform:
   argoWorkflows: {enabled: false}
   jupyterHub: {enabled: false}
   clusterAutoscaler: {enabled: false}
+  # Its Deployment never becomes ready without a kubelet, and Helm waits;
+  # charts' tests check it against PodSecurity on the API server.
+  sparkHistory: {enabled: false}
   helmTimeout: 2m`
 
 // A real install, no-op re-run, upgrade and uninstall against the API

@@ -60,11 +60,21 @@ func hubSampleVolume(configMap string, files []charts.SampleFile) hubVolume {
 	return hubVolume{Name: samplesVolume, ConfigMap: &configMapVolume{Name: configMap, Items: items}}
 }
 
-// hubCopySamples runs after each notebook server starts: copy the samples
-// into the (persistent) home without overwriting what the user changed.
-// -L because ConfigMap files are symlinks; the glob skips the volume's
-// hidden ..data entries. A failed copy must not stop the server.
+// The arc-jupyter image keeps its Jupyter configuration (custom.js/css,
+// the notebook config with the pre-save hook that strips outputs) in
+// /opt/.jupyter and copies it into the image's home at build time
+// (tripl-ai/docker a3dc51f arc-jupyter/Dockerfile: COPY arc-jupyter/.jupyter
+// /opt/.jupyter; cp -r /opt/.jupyter /home/${NB_USER}/.jupyter). The hub
+// mounts a persistent home over it, so it is copied again on start.
+const imageJupyterConfig = "/opt/.jupyter"
+
+// hubCopySamples runs after each notebook server starts: copy the image's
+// Jupyter configuration and the samples into the (persistent) home, never
+// overwriting a file the user has (cp -n). -L because ConfigMap files are
+// symlinks; the glob skips the volume's hidden ..data entries. A failed
+// copy must not stop the server.
 func hubCopySamples() []string {
 	return []string{"sh", "-c",
-		`mkdir -p "$HOME/` + samplesHomeDir + `" && cp -RLn ` + samplesMountPath + `/* "$HOME/` + samplesHomeDir + `/" || true`}
+		`if [ -d ` + imageJupyterConfig + ` ]; then mkdir -p "$HOME/.jupyter" && cp -Rn ` + imageJupyterConfig + `/. "$HOME/.jupyter/"; fi; ` +
+			`mkdir -p "$HOME/` + samplesHomeDir + `" && cp -RLn ` + samplesMountPath + `/* "$HOME/` + samplesHomeDir + `/" || true`}
 }

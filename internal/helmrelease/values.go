@@ -60,7 +60,8 @@ func platformValues(cfg *config.Config, out *outputs.Platform) (charts.PlatformV
 		v.GlueDatabase = cfg.DataLake.GlueDatabase
 	}
 	v.AthenaWorkgroup = out.AthenaWorkgroup
-	v.Roles = charts.Roles{ArcJob: out.ArcJobRole, Notebook: out.NotebookRole, ArgoServer: out.ArgoServerRole}
+	v.SparkHistory.Enabled = cfg.Platform.SparkHistory.IsEnabled()
+	v.Roles = charts.Roles{ArcJob: out.ArcJobRole, Notebook: out.NotebookRole, ArgoServer: out.ArgoServerRole, SparkHistory: out.SparkHistoryRole}
 	if err := placeExecutors(&v, cfg); err != nil {
 		return v, err
 	}
@@ -439,15 +440,21 @@ func jupyterHubValues(cfg *config.Config, out *outputs.Platform) (hubValues, err
 		"ETL_CONF_AWS_REGION": cfg.Region,
 		// The Arc kernel's Spark picks spark.* JVM properties up: S3A
 		// authenticates with the pod's IRSA web identity token.
-		"JAVA_OPTS": strings.Join(s3aJavaOpts(cfg.Region, out.KeyArn), " "),
+		"JAVA_OPTS": strings.Join(s3aJavaOpts(cfg.Region, out.KeyArn, eventLogBucket(cfg, out)), " "),
 	}
+	// The same ETL_CONF_* as the arc-job template (a test renders both),
+	// so the samples run in the hub as shipped, except: the data lake URL
+	// is the user's own prefix (KubeSpawner expands {username} in
+	// environment values, jupyterhub/kubespawner spawner.py _expand_env)
+	// and Glue tables get a suffix, so interactive runs never overwrite
+	// what the scheduled jobs write.
+	env["ETL_CONF_ENV"] = "test"
+	env["ETL_CONF_TABLE_SUFFIX"] = hubTableSuffix
 	if out.DataLakeBucket != "" {
-		env["DATA_LAKE"] = "s3a://" + out.DataLakeBucket + "/"
-		env["ETL_CONF_DATA_URL"] = "s3a://" + out.DataLakeBucket + "/"
+		env["ETL_CONF_DATA_URL"] = "s3a://" + out.DataLakeBucket + "/" + hubSandboxPrefix + "/{username}"
 	}
 	if out.CodeBucket != "" {
-		env["ETL_CONF_DATALAKE_LOC"] = out.CodeBucket
-		env["ETL_CONF_CODE_URL"] = "s3a://" + out.CodeBucket + "/"
+		env["ETL_CONF_CODE_URL"] = "s3a://" + out.CodeBucket
 	}
 	if out.GlueDatabase != "" {
 		env["ETL_CONF_GLUE_DATABASE"] = out.GlueDatabase
@@ -527,18 +534,43 @@ func profile(name, desc string, p config.JupyterProfile, def bool) hubProfile {
 	}
 }
 
-// s3aJavaOpts are the S3A settings of notebook Spark sessions.
-func s3aJavaOpts(region, kmsKeyArn string) []string {
+// Interactive runs write under s3a://<lake>/sandbox/<user> and register
+// Glue tables with this suffix.
+const (
+	hubSandboxPrefix = "sandbox"
+	hubTableSuffix   = "_sandbox"
+)
+
+// eventLogBucket is where notebook sessions write Spark event logs; empty
+// (no event logs) with platform.sparkHistory off.
+func eventLogBucket(cfg *config.Config, out *outputs.Platform) string {
+	if !cfg.Platform.SparkHistory.IsEnabled() {
+		return ""
+	}
+	return out.LogsBucket
+}
+
+// s3aJavaOpts are the Spark settings of notebook sessions: the same S3A
+// settings as the arc-job template (a test compares them) and event logs
+// to the logs bucket for the Spark History Server.
+func s3aJavaOpts(region, kmsKeyArn, logsBucket string) []string {
 	opts := []string{
 		"-XX:MaxRAMPercentage=75",
-		"-Dspark.hadoop.fs.s3a.aws.credentials.provider=com.amazonaws.auth.WebIdentityTokenCredentialsProvider",
-		"-Dspark.hadoop.fs.s3a.endpoint.region=" + region,
 		"-Dspark.hadoop.fs.s3a.impl=org.apache.hadoop.fs.s3a.S3AFileSystem",
+		"-Dspark.hadoop.fs.s3a.aws.credentials.provider=com.amazonaws.auth.WebIdentityTokenCredentialsProvider",
+		"-Dspark.hadoop.fs.s3a.endpoint=s3." + region + ".amazonaws.com",
+		"-Dspark.hadoop.fs.s3a.endpoint.region=" + region,
+		"-Dspark.hadoop.fs.s3a.server-side-encryption-algorithm=SSE-KMS",
+		"-Dspark.hadoop.fs.s3a.fast.upload=true",
 	}
 	if kmsKeyArn != "" {
+		opts = append(opts, "-Dspark.hadoop.fs.s3a.server-side-encryption.key="+kmsKeyArn)
+	}
+	if logsBucket != "" {
 		opts = append(opts,
-			"-Dspark.hadoop.fs.s3a.server-side-encryption-algorithm=SSE-KMS",
-			"-Dspark.hadoop.fs.s3a.server-side-encryption.key="+kmsKeyArn)
+			"-Dspark.eventLog.enabled=true",
+			"-Dspark.eventLog.dir=s3a://"+logsBucket+"/"+charts.SparkEventsPrefix+"/",
+			"-Dspark.eventLog.rolling.enabled=true")
 	}
 	return opts
 }

@@ -147,7 +147,7 @@ func TestValuesRequirements(t *testing.T) {
 		{"hub: culling after an hour", hub.Cull.Enabled && hub.Cull.Timeout == 3600},
 		{"hub: two profiles, small default", len(hub.SingleUser.ProfileList) == 2 && hub.SingleUser.ProfileList[0].Default},
 		{"hub: private proxy", hub.Proxy.Service.Type == "ClusterIP" && !hub.Ingress.Enabled},
-		{"hub: data lake env", hub.SingleUser.ExtraEnv["DATA_LAKE"] == "s3a://"+out.DataLakeBucket+"/" && hub.SingleUser.ExtraEnv["AWS_REGION"] == "us-east-1"},
+		{"hub: data lake env", hub.SingleUser.ExtraEnv["ETL_CONF_DATA_URL"] == "s3a://"+out.DataLakeBucket+"/sandbox/{username}" && hub.SingleUser.ExtraEnv["AWS_REGION"] == "us-east-1"},
 	}
 	for _, c := range checks {
 		if !c.ok {

@@ -1,5 +1,7 @@
 package helmrelease
 
+import "github.com/sqletl/blueprint/internal/arcruntime"
+
 // Every upstream chart and image blueprint installs, pinned here and only
 // here. Bumping one is a one-line change plus a refreshed golden file
 // (go test ./internal/helmrelease -run Values -update).
@@ -92,11 +94,9 @@ func autoscalerImageTag(minor string) (string, bool) {
 	return "", false
 }
 
-// The Arc kernel notebook image: Arc Jupyter 3.12.1 on Scala 2.12 /
-// Hadoop 3.2.0, image 1.5.0, the tag the AWS sample this platform derives
-// from runs (aws-samples/sql-based-etl-on-amazon-eks,
-// spark-on-eks/source/app_resources/jupyter-values.yaml).
+// The Arc kernel notebook image comes from the runtime table, which pins
+// it to the same Arc, Spark and Hadoop as the job image.
 const (
-	arcJupyterImage = "ghcr.io/tripl-ai/arc-jupyter"
-	arcJupyterTag   = "arc-jupyter_3.12.1_scala_2.12_hadoop_3.2.0_1.5.0"
+	arcJupyterImage = arcruntime.NotebookRepository
+	arcJupyterTag   = arcruntime.NotebookTag
 )

@@ -33,6 +33,8 @@ type App struct {
 	Port               int32
 	// Scheme and Path make the local URL.
 	Scheme, Path string
+	// NoLogin: the app has no login to show (--show-login is an error).
+	NoLogin bool
 }
 
 // Apps lists what `blueprint open` can open, by name. Both are served
@@ -43,8 +45,14 @@ func Apps() map[string]App {
 			Scheme: "http", Path: "/"},
 		"jupyter": {Name: "jupyter", Product: "JupyterHub", Namespace: "jupyter", Service: "proxy-public", Port: 80,
 			Scheme: "http", Path: "/"},
+		// charts/platform/templates/spark-history.yaml; read-only, no login.
+		SparkHistoryApp: {Name: SparkHistoryApp, Product: "the Spark History Server", Namespace: "spark", Service: "spark-history", Port: 18080,
+			Scheme: "http", Path: "/", NoLogin: true},
 	}
 }
+
+// SparkHistoryApp is the name `blueprint open` knows the History Server by.
+const SparkHistoryApp = "spark-history"
 
 // URL is the app's address once forwarded to localPort on 127.0.0.1.
 func (a App) URL(localPort int) string {

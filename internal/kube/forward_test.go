@@ -161,6 +161,7 @@ func TestApps(t *testing.T) {
 	}{
 		{"argo", "argo", "argo-server", 2746, "http://127.0.0.1:4000/"},
 		{"jupyter", "jupyter", "proxy-public", 80, "http://127.0.0.1:4000/"},
+		{"spark-history", "spark", "spark-history", 18080, "http://127.0.0.1:4000/"},
 	}
 	apps := Apps()
 	if len(apps) != len(tests) {

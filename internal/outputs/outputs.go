@@ -26,6 +26,7 @@ type Platform struct {
 	ClusterName, ClusterEndpoint, ClusterCA  string
 	OidcIssuer                               string
 	ArcJobRole, NotebookRole, ArgoServerRole string
+	SparkHistoryRole                         string
 	AutoscalerRole, NodeRole                 string
 	// LBCRole is set only when public access is configured.
 	LBCRole string
@@ -57,7 +58,7 @@ func ReadRegistry(ctx context.Context, api StackAPI, reg *stackreg.Registry) (*P
 		stackreg.OutputOidcIssuer: &p.OidcIssuer, stackreg.OutputArcJobRole: &p.ArcJobRole,
 		stackreg.OutputNotebookRole: &p.NotebookRole, stackreg.OutputArgoServerRole: &p.ArgoServerRole,
 		stackreg.OutputAutoscalerRole: &p.AutoscalerRole, stackreg.OutputNodeRole: &p.NodeRole,
-		stackreg.OutputLBCRole: &p.LBCRole,
+		stackreg.OutputLBCRole: &p.LBCRole, stackreg.OutputSparkHistoryRole: &p.SparkHistoryRole,
 	}
 	for _, name := range reg.Names() {
 		out, err := api.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: &name})

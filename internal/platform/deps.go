@@ -107,5 +107,12 @@ type SamplesResult struct {
 	Kept []string
 }
 
+// EventLogPreparer makes the Spark event-log directory exist in the logs
+// bucket: the History Server exits at start when it does not, and Helm
+// waits for it.
+type EventLogPreparer interface {
+	PrepareEventLogs(ctx context.Context, out *outputs.Platform) error
+}
+
 // Synthesizer writes the cloud assembly for cfg to dir.
 type Synthesizer func(ctx context.Context, cfg *config.Config, dir string) (*assembly.Assembly, error)

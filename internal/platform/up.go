@@ -38,6 +38,9 @@ type UpOptions struct {
 	// RestoreSamples re-installs the samples over the user's changes
 	// (--restore-samples); by default changed files are kept.
 	RestoreSamples bool
+	// EventLogs prepares the Spark event-log directory before the Helm
+	// releases (platform.sparkHistory); nil skips it.
+	EventLogs EventLogPreparer
 	// ExternalCluster: the cluster connection was overridden (--kubeconfig),
 	// so the EKS stack is not deployed and the platform is installed into
 	// that cluster instead.
@@ -113,6 +116,11 @@ func (o *UpOptions) Steps(res *UpResult) []Step {
 			login, err := o.readLogin(ctx, out)
 			if err != nil {
 				return err
+			}
+			if o.EventLogs != nil && o.Config.Platform.SparkHistory.IsEnabled() {
+				if err := o.EventLogs.PrepareEventLogs(ctx, out); err != nil {
+					return err
+				}
 			}
 			if err := o.Releases.Apply(ctx, kube, o.Config, out, login); err != nil {
 				return err

@@ -57,6 +57,7 @@ const (
 	OutputAutoscalerRole   = "ClusterAutoscalerRoleArn"
 	OutputNodeRole         = "NodeRoleArn"
 	OutputLBCRole          = "LoadBalancerControllerRoleArn"
+	OutputSparkHistoryRole = "SparkHistoryRoleArn"
 )
 
 // CfnLintIgnored lists the cfn-lint rules blueprint's templates are exempt
@@ -117,7 +118,7 @@ func For(cfg *config.Config) *Registry {
 		{Role: Cluster, Name: n(Cluster), Description: "blueprint EKS cluster, node groups, add-ons, IRSA roles",
 			DependsOn: []Role{Network, Data, Analytics}, NeedsCluster: true,
 			Outputs: []string{OutputClusterName, OutputClusterEndpoint, OutputClusterCA, OutputOidcIssuer, OutputNodeRole,
-				OutputArcJobRole, OutputNotebookRole, OutputArgoServerRole, OutputAutoscalerRole, OutputLBCRole}},
+				OutputArcJobRole, OutputNotebookRole, OutputArgoServerRole, OutputSparkHistoryRole, OutputAutoscalerRole, OutputLBCRole}},
 	}
 	if cfg.CI.Enabled() {
 		r.stacks = append(r.stacks, Stack{Role: CI, Name: n(CI), Description: "blueprint CI deploy role (GitHub OIDC)",

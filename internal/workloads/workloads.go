@@ -32,6 +32,9 @@ var (
 	Notebook = ServiceAccount{NamespaceJupyter, "notebook"}
 	// ArgoServer reads archived workflow logs and artifacts from the logs bucket.
 	ArgoServer = ServiceAccount{NamespaceArgo, "argo-server"}
+	// SparkHistory (the Spark History Server) reads Spark event logs from
+	// the logs bucket, read-only.
+	SparkHistory = ServiceAccount{NamespaceSpark, "spark-history"}
 	// ClusterAutoscaler scales the managed node groups.
 	ClusterAutoscaler = ServiceAccount{NamespaceSystem, "cluster-autoscaler"}
 	// LoadBalancerController runs the AWS Load Balancer Controller (public access only).
@@ -48,3 +51,8 @@ const (
 	LifecycleOnDemand = "OnDemand"
 	LifecycleSpot     = "Ec2Spot"
 )
+
+// SparkEventsPrefix is the key prefix of Spark event logs in the logs
+// bucket: jobs and notebooks write there, the History Server's role may
+// read only there.
+const SparkEventsPrefix = "spark-events"

@@ -1,6 +1,7 @@
 -- Registers the daily zone summary (Parquet) in the platform's Glue
--- database through Athena. Idempotent.
-CREATE EXTERNAL TABLE IF NOT EXISTS `${glue_database}`.`nyc_taxi_daily_zone_summary` (
+-- database through Athena. Idempotent. table_suffix is empty in jobs and
+-- _sandbox in JupyterHub, so interactive runs register their own table.
+CREATE EXTERNAL TABLE IF NOT EXISTS `${glue_database}`.`nyc_taxi_daily_zone_summary${table_suffix}` (
   `pickup_date` date,
   `pickup_zone` string,
   `trips` bigint,

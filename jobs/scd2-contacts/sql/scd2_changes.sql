@@ -1,4 +1,4 @@
--- The rows DeltaLakeMergeLoad merges into the contacts dimension.
+-- The rows scd2_merge.sql merges into the contacts dimension.
 -- New and changed contacts come once keyed by contact_id (merge_key): for a
 -- changed contact that row matches the current version and closes it.
 -- Changed contacts come a second time with a NULL merge_key, which matches
