@@ -22,7 +22,10 @@ type JobsRunOptions struct {
 	Params    map[string]string
 	Watch     bool
 	Timeout   time.Duration
-	Deps      etlDeps
+	// PickupTimeout: with Watch, fail when no Argo controller has started
+	// the workflow by then.
+	PickupTimeout time.Duration
+	Deps          etlDeps
 }
 
 func newCmdJobsRun(f *Factory, runF func(*JobsRunOptions) error) *cobra.Command {
@@ -46,6 +49,12 @@ With --watch, follow it until it succeeds (exit 0) or fails (exit 1).`,
 			if cmd.Flags().Changed("timeout") && !opts.Watch {
 				return usageErrorf("--timeout only applies with --watch")
 			}
+			if cmd.Flags().Changed("pickup-timeout") && !opts.Watch {
+				return usageErrorf("--pickup-timeout only applies with --watch")
+			}
+			if opts.PickupTimeout <= 0 {
+				return usageErrorf("--pickup-timeout must be positive, e.g. --pickup-timeout 2m")
+			}
 			opts.Params, opts.Output, opts.Deps = p, f.Globals.Output, f.etlDeps()
 			if runF != nil {
 				return runF(opts)
@@ -57,6 +66,7 @@ With --watch, follow it until it succeeds (exit 0) or fails (exit 1).`,
 	fl.StringArrayVarP(&params, "param", "p", nil, "workflow parameter NAME=VALUE (repeatable)")
 	fl.BoolVarP(&opts.Watch, "watch", "w", false, "wait for the workflow to finish, showing its phase")
 	fl.DurationVar(&opts.Timeout, "timeout", 2*time.Hour, "with --watch: give up after this long")
+	fl.DurationVar(&opts.PickupTimeout, "pickup-timeout", etl.DefaultPickupTimeout, "with --watch: fail when no Argo workflow controller has started the workflow within this long")
 	fl.StringVarP(&opts.Namespace, "namespace", "n", etl.DefaultNamespace, "namespace of the Argo workflows")
 	return cmd
 }
@@ -99,7 +109,8 @@ func jobsRunRun(ctx context.Context, opts *JobsRunOptions) error {
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()
 	sum, err := etl.Watch(ctx, dyn, opts.Namespace, name, etl.WatchOptions{
-		OnPhase: func(phase string) { pr.Info("  %s: %s", name, phase) },
+		OnPhase:       func(phase string) { pr.Info("  %s: %s", name, phase) },
+		PickupTimeout: opts.PickupTimeout,
 	})
 	if sum != nil {
 		if opts.Output == OutputJSON {
@@ -159,7 +170,7 @@ func jobsListRun(ctx context.Context, opts *JobsListOptions) error {
 
 func writeWorkflowTable(io *ui.IOStreams, list []etl.WorkflowSummary) error {
 	tw := tabwriter.NewWriter(io.Out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tTEMPLATE\tPHASE\tSTARTED\tFINISHED")
+	fmt.Fprintln(tw, "NAME\tTEMPLATE\tPHASE\tSTARTED\tFINISHED\tDURATION")
 	ts := func(t *time.Time) string {
 		if t == nil {
 			return "-"
@@ -171,7 +182,11 @@ func writeWorkflowTable(io *ui.IOStreams, list []etl.WorkflowSummary) error {
 		if tmpl == "" {
 			tmpl = "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", w.Name, tmpl, w.Phase, ts(w.Started), ts(w.Finished))
+		dur := "-"
+		if w.Duration != "" {
+			dur = w.Duration
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", w.Name, tmpl, w.Phase, ts(w.Started), ts(w.Finished), dur)
 	}
 	return tw.Flush()
 }

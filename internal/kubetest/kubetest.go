@@ -266,6 +266,10 @@ func launchOnce(ctx context.Context, opts Options, apiserverBin, etcdBin string,
 		// With Cluster it stays on, as on EKS (PodSecurity is on either way:
 		// it is enabled by default since Kubernetes 1.25).
 		args = append(args, "--disable-admission-plugins=ServiceAccount")
+	} else {
+		// kwok nodes' InternalIP is 127.0.0.1 and their Hostname does not
+		// resolve: reach their kubelet (kwok, for pod logs) by IP.
+		args = append(args, "--kubelet-preferred-address-types=InternalIP")
 	}
 	args = append(args, opts.ExtraAPIServerArgs...)
 	env.apiserver, err = startProcess("kube-apiserver", env.APIServerLog, nil, apiserverBin, args...)
