@@ -235,6 +235,8 @@ type JobsScheduleOptions struct {
 	IO        *ui.IOStreams
 	Name      string
 	Cron      string
+	Suspend   bool
+	Resume    bool
 	Namespace string
 	Deps      etlDeps
 }
@@ -242,23 +244,31 @@ type JobsScheduleOptions struct {
 func newCmdJobsSchedule(f *Factory, runF func(*JobsScheduleOptions) error) *cobra.Command {
 	opts := &JobsScheduleOptions{IO: f.IOStreams}
 	cmd := &cobra.Command{
-		Use:   "schedule NAME --cron EXPR",
-		Short: "Change a CronWorkflow's schedule",
+		Use:   "schedule NAME (--cron EXPR | --suspend | --resume)",
+		Short: "Change, suspend or resume a CronWorkflow's schedule",
 		Long: `Set the schedule of the CronWorkflow NAME to one 5-field cron expression
-(minute hour day-of-month month day-of-week, in the CronWorkflow's timezone).
+(minute hour day-of-month month day-of-week, in the CronWorkflow's timezone),
+or suspend it (no new runs; running ones continue) or resume it.
 The next 'jobs push' re-applies the schedule in the job files, so change it
 there too to keep it.`,
-		Example: `  blueprint jobs schedule scd2-contacts-nightly --cron "0 3 * * *"`,
-		Args:    cobra.ExactArgs(1),
+		Example: `  blueprint jobs schedule scd2-contacts --cron "0 3 * * *"
+  blueprint jobs schedule scd2-contacts --suspend
+  blueprint jobs schedule scd2-contacts --resume`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Name, opts.Deps = args[0], f.etlDeps()
 			// Checked here, not with MarkFlagRequired, so a missing flag
 			// is a usage error (exit 2) like every other.
-			if opts.Cron == "" {
-				return usageErrorf("--cron is required, e.g. --cron \"0 2 * * *\"")
+			if opts.Suspend && opts.Resume {
+				return usageErrorf("--suspend and --resume contradict each other; pass one")
 			}
-			if err := etl.ValidateCron(opts.Cron); err != nil {
-				return usageErrorf("--cron: %v", err)
+			if opts.Cron == "" && !opts.Suspend && !opts.Resume {
+				return usageErrorf("--cron is required (or --suspend / --resume), e.g. --cron \"0 2 * * *\"")
+			}
+			if opts.Cron != "" {
+				if err := etl.ValidateCron(opts.Cron); err != nil {
+					return usageErrorf("--cron: %v", err)
+				}
 			}
 			if runF != nil {
 				return runF(opts)
@@ -266,7 +276,9 @@ there too to keep it.`,
 			return jobsScheduleRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Cron, "cron", "", `cron expression, e.g. "0 2 * * *" (required)`)
+	cmd.Flags().StringVar(&opts.Cron, "cron", "", `cron expression, e.g. "0 2 * * *"`)
+	cmd.Flags().BoolVar(&opts.Suspend, "suspend", false, "stop starting new runs (spec.suspend)")
+	cmd.Flags().BoolVar(&opts.Resume, "resume", false, "start runs on the schedule again")
 	cmd.Flags().StringVarP(&opts.Namespace, "namespace", "n", etl.DefaultNamespace, "namespace of the Argo workflows")
 	return cmd
 }
@@ -276,9 +288,21 @@ func jobsScheduleRun(ctx context.Context, opts *JobsScheduleOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := etl.Schedule(ctx, dyn, opts.Namespace, opts.Name, opts.Cron); err != nil {
-		return err
+	if opts.Cron != "" {
+		if err := etl.Schedule(ctx, dyn, opts.Namespace, opts.Name, opts.Cron); err != nil {
+			return err
+		}
+		opts.IO.Progress().Done("CronWorkflow %s scheduled at %q", opts.Name, opts.Cron)
 	}
-	opts.IO.Progress().Done("CronWorkflow %s scheduled at %q", opts.Name, opts.Cron)
+	if opts.Suspend || opts.Resume {
+		if err := etl.Suspend(ctx, dyn, opts.Namespace, opts.Name, opts.Suspend); err != nil {
+			return err
+		}
+		if opts.Suspend {
+			opts.IO.Progress().Done("CronWorkflow %s suspended", opts.Name)
+		} else {
+			opts.IO.Progress().Done("CronWorkflow %s resumed", opts.Name)
+		}
+	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/dynamic"
 )
 
@@ -153,6 +154,20 @@ func checkServiceAccount(ctx context.Context, kube dynamic.Interface, tmpl *unst
 		return fmt.Errorf("WorkflowTemplate %q runs its pods as service account %q, which namespace %q does not have: "+
 			"its pods would be refused; run blueprint's jobs in namespace %q (the default), or create the service account and its RBAC in %q",
 			tmpl.GetName(), sa, namespace, DefaultNamespace, namespace)
+	}
+	return nil
+}
+
+// Suspend sets the CronWorkflow's spec.suspend: no new runs while true
+// (Argo's cron controller skips suspended CronWorkflows).
+func Suspend(ctx context.Context, kube dynamic.Interface, namespace, name string, suspend bool) error {
+	patch := fmt.Sprintf(`{"spec":{"suspend":%t}}`, suspend)
+	_, err := kube.Resource(CronWorkflows).Namespace(namespace).Patch(ctx, name, types.MergePatchType, []byte(patch), metav1.PatchOptions{FieldManager: FieldManager})
+	if apierrors.IsNotFound(err) {
+		return fmt.Errorf("no CronWorkflow %q in namespace %q; run 'blueprint jobs push' first", name, namespace)
+	}
+	if err != nil {
+		return fmt.Errorf("suspending/resuming CronWorkflow %q: %w", name, err)
 	}
 	return nil
 }
