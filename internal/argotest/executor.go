@@ -57,7 +57,8 @@ type Decide func(pod *corev1.Pod, seen []PodRecord) (o Outcome, ok bool)
 type PodRecord struct {
 	Pod, Workflow, Node string // Node: Argo's node name, e.g. "wf.initial-load(0)"
 	UID                 types.UID
-	Created, Running    time.Time
+	Created             time.Time // the API server's, to the second
+	FirstSeen, Running  time.Time // this executor's clock
 	Finished            time.Time // zero while running
 	ExitCode            int
 	Spec                corev1.PodSpec
@@ -140,8 +141,8 @@ func (x *Executor) Records() []PodRecord {
 		out = append(out, p.rec)
 	}
 	sort.Slice(out, func(i, j int) bool {
-		if !out[i].Created.Equal(out[j].Created) {
-			return out[i].Created.Before(out[j].Created)
+		if !out[i].FirstSeen.Equal(out[j].FirstSeen) {
+			return out[i].FirstSeen.Before(out[j].FirstSeen)
 		}
 		return out[i].Pod < out[j].Pod
 	})
@@ -170,7 +171,7 @@ func (x *Executor) poll(ctx context.Context) {
 		st := x.pods[pod.UID]
 		if st == nil {
 			st = &podState{rec: PodRecord{Pod: pod.Name, UID: pod.UID, Workflow: pod.Labels[labelWorkflow],
-				Node: pod.Annotations[annotationNodeName], Created: pod.CreationTimestamp.Time, Spec: pod.Spec}}
+				Node: pod.Annotations[annotationNodeName], Created: pod.CreationTimestamp.Time, FirstSeen: time.Now(), Spec: pod.Spec}}
 			x.pods[pod.UID] = st
 		}
 		st.rec.NodeName = pod.Spec.NodeName
