@@ -51,8 +51,9 @@ vet:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed: $$out" >&2; exit 1; fi
 	$(GO) vet ./...
 
-argo-tools: ## build bin/argovalidate (Argo Workflows' own validator, a separate Go module; for jobs lint and tests)
+argo-tools: ## build bin/argovalidate (Argo Workflows' own validator) and bin/workflow-controller (Argo's controller, cached outside the clone; for the simulated-cluster tests)
 	hack/argovalidate.sh
+	hack/argo-controller.sh
 
 moto:
 	@command -v moto_server >/dev/null || { echo "moto_server is missing: pip install 'moto[server]'" >&2; exit 1; }
@@ -61,8 +62,8 @@ test: setup kube-tools argo-tools moto vet ## run every test (real synth, cfn-li
 	BLUEPRINT_REQUIRE_KUBE=1 BLUEPRINT_REQUIRE_CDK_CLI=1 BLUEPRINT_REQUIRE_MOTO=1 BLUEPRINT_REQUIRE_ARGO=1 $(GO) test -timeout 60m ./...
 	cd tools/argovalidate && GOWORK=off GOFLAGS=-mod=mod $(GO) test -trimpath ./...
 
-e2e: setup kube-tools moto ## only the simulated-cluster end-to-end tests (real charts, scheduler, admission, kwok nodes); ends with a summary table
-	BLUEPRINT_REQUIRE_KUBE=1 BLUEPRINT_REQUIRE_CDK_CLI=1 BLUEPRINT_REQUIRE_MOTO=1 $(GO) test -count=1 -timeout 40m -run 'TestSimulated' ./e2e
+e2e: setup kube-tools argo-tools moto ## only the simulated-cluster end-to-end tests (real charts, scheduler, admission, kwok nodes, Argo's controller); ends with a summary table
+	BLUEPRINT_REQUIRE_KUBE=1 BLUEPRINT_REQUIRE_CDK_CLI=1 BLUEPRINT_REQUIRE_MOTO=1 BLUEPRINT_REQUIRE_ARGO=1 $(GO) test -count=1 -timeout 40m -run 'TestSimulated' ./e2e
 
 bench: setup kube-tools moto ## measured performance + modelled deploy critical path (docs/performance.md)
 	hack/bench.sh
