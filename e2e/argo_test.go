@@ -237,7 +237,7 @@ func TestSimulatedArgo(t *testing.T) {
 		if r.code != cli.ExitError {
 			t.Fatalf("exit %d, want %d\n%s", r.code, cli.ExitError, r.stderr)
 		}
-		want := fmt.Sprintf("step daily-summary failed after %d attempts: Error (exit code 1)", limit+1)
+		want := fmt.Sprintf("step daily-summary failed after %d attempts: main: Error (exit code 1)", limit+1)
 		if !strings.Contains(r.stderr, want) {
 			t.Errorf("stderr does not say %q:\n%s", want, r.stderr)
 		}
@@ -354,9 +354,9 @@ func TestSimulatedArgo(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		copy := &unstructured.Unstructured{Object: map[string]any{"apiVersion": tmpl.GetAPIVersion(), "kind": tmpl.GetKind(),
+		cp := &unstructured.Unstructured{Object: map[string]any{"apiVersion": tmpl.GetAPIVersion(), "kind": tmpl.GetKind(),
 			"metadata": map[string]any{"name": "nyc-taxi", "namespace": "other"}, "spec": tmpl.Object["spec"]}}
-		if _, err := s.dyn.Resource(workflowTemplates).Namespace("other").Create(ctx, copy, metav1.CreateOptions{}); err != nil {
+		if _, err := s.dyn.Resource(workflowTemplates).Namespace("other").Create(ctx, cp, metav1.CreateOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		r := s.run("jobs", "run", "nyc-taxi", "-n", "other", "--watch")
