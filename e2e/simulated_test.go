@@ -165,7 +165,7 @@ func startSimulated(t *testing.T, name, config string) *simulated {
 	env := kubetest.StartWithOptions(t, kubetest.Options{Cluster: true})
 	h := newHarnessWithConfig(t, env, config)
 	h.mustRun("synth")
-	tmpl, err := os.ReadFile(filepath.Join(h.dir, "cdk.out", stackCluster+".template.json"))
+	tmpl, err := os.ReadFile(filepath.Join(h.dir, "cdk.out", "Cluster.template.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
