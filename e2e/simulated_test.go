@@ -26,6 +26,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/sqletl/blueprint/internal/kubetest"
+	"github.com/sqletl/blueprint/internal/runtimepods"
 	"github.com/sqletl/blueprint/internal/simcluster"
 )
 
@@ -39,7 +40,8 @@ type summary struct {
 	placement     map[string]map[string]int
 	unschedulable []string
 	rejected      []string
-	rbac          [2]int // passed, failed
+	rbac          [2]int                    // passed, failed
+	runtime       map[string]map[string]int // run → node group → run-time pods bound
 	extra         []string
 }
 
@@ -62,6 +64,18 @@ func (s *summary) addPlacement(run string, p simcluster.Placement) {
 	for _, r := range p.Rejected {
 		s.rejected = append(s.rejected, run+": "+r)
 	}
+}
+
+func (s *summary) addRuntime(run, group string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.runtime == nil {
+		s.runtime = map[string]map[string]int{}
+	}
+	if s.runtime[run] == nil {
+		s.runtime[run] = map[string]int{}
+	}
+	s.runtime[run][group]++
 }
 
 func (s *summary) addUnschedulable(run, what string) {
@@ -112,10 +126,10 @@ func (s *summary) String() string {
 		}
 		sort.Strings(groups)
 		for _, g := range groups {
-			rows = append(rows, []string{r, g, fmt.Sprint(s.placement[r][g])})
+			rows = append(rows, []string{r, g, fmt.Sprint(s.placement[r][g]), fmt.Sprint(s.runtime[r][g])})
 		}
 	}
-	b.WriteString(simcluster.Table([]string{"run", "node group", "pods"}, rows))
+	b.WriteString(simcluster.Table([]string{"run", "node group", "platform pods", "run-time pods"}, rows))
 	fmt.Fprintf(&b, "\nunschedulable pods: %d\n", len(s.unschedulable))
 	for _, u := range s.unschedulable {
 		b.WriteString("  " + u + "\n")
@@ -292,6 +306,7 @@ func TestSimulatedPlatform(t *testing.T) {
 			s := startSimulated(t, tc.name, tc.config)
 			up := s.up()
 			s.checkPlatform(ctx, up)
+			s.submitRuntimePods(ctx)
 
 			again := decode[upView](t, s.mustRun("up", "-o", "json"))
 			for _, st := range again.Stacks {
@@ -323,4 +338,89 @@ func platformReleaseNames(u upView) []string {
 		out = append(out, r.Name)
 	}
 	return out
+}
+
+// submitRuntimePods builds the pods the platform creates at run time
+// (internal/runtimepods: KubeSpawner's user servers from the rendered hub
+// configuration, Argo's driver pod and Spark's executors of each arc-job
+// size) and submits them: each must be admitted and bound to a node of its
+// intended group within a bounded time. The hub's user scheduler runs as a
+// second kube-scheduler with the chart's own configuration.
+func (s *simulated) submitRuntimePods(ctx context.Context) {
+	t := s.t
+	dir := filepath.Join(s.dir, "rendered")
+	s.mustRun("render", "--out", dir)
+	read := func(release string) []byte {
+		b, err := os.ReadFile(filepath.Join(dir, release+".yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	hub := read("jupyterhub")
+	schedCfg, _, err := runtimepods.UserScheduler(hub, s.env.KubeconfigPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.env.StartScheduler(ctx, "user-scheduler", schedCfg); err != nil {
+		t.Fatal(err)
+	}
+	built, err := runtimepods.All(ctx, runtimepods.Manifests{Platform: read("blueprint"), JupyterHub: hub, Argo: read("argo-workflows")},
+		filepath.Join(chartMirror(t), "jupyterhub-4.4.0.tgz"), "user")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// One batch per creator's unit (a Spark job's driver and executors, a
+	// user's server), deleted before the next so each batch sees the
+	// cluster's free capacity, as consecutive runs would.
+	batches := map[string][]runtimepods.Built{}
+	var order []string
+	for _, b := range built {
+		key := b.What
+		if b.Creator == "argo" || b.Creator == "spark" {
+			key = "spark " + sizeOf(b.What)
+		}
+		if _, ok := batches[key]; !ok {
+			order = append(order, key)
+		}
+		batches[key] = append(batches[key], b)
+	}
+	for _, key := range order {
+		for _, b := range batches[key] {
+			pod := b.Pod
+			r, err := s.cluster.Submit(ctx, &pod, b.Claims, 90*time.Second)
+			if err != nil {
+				t.Fatal(err)
+			}
+			node, err := s.kube.CoreV1().Nodes().Get(ctx, r.Node, metav1.GetOptions{})
+			lifecycle := ""
+			if err == nil {
+				lifecycle = node.Labels["lifecycle"]
+			}
+			switch {
+			case r.Rejected != "":
+				simSummary.addRejected(s.name, b.What+": "+r.Rejected)
+				t.Errorf("%s (%s): refused by admission: %s", b.What, b.Creator, r.Rejected)
+			case r.Unschedulable != "":
+				simSummary.addUnschedulable(s.name, b.What+": "+r.Unschedulable)
+				t.Errorf("%s (%s): not scheduled: %s", b.What, b.Creator, r.Unschedulable)
+			case b.WantLifecycle != "" && lifecycle != b.WantLifecycle:
+				t.Errorf("%s: on node %s (lifecycle=%s), want lifecycle=%s", b.What, r.Node, lifecycle, b.WantLifecycle)
+			default:
+				simSummary.addRuntime(s.name, r.Group)
+			}
+		}
+		for _, b := range batches[key] {
+			_ = s.kube.CoreV1().Pods(b.Pod.Namespace).Delete(ctx, b.Pod.Name, metav1.DeleteOptions{GracePeriodSeconds: new(int64)})
+		}
+	}
+}
+
+func sizeOf(what string) string {
+	for _, size := range []string{"small", "medium", "large", "local"} {
+		if strings.Contains(what, size) {
+			return size
+		}
+	}
+	return what
 }

@@ -45,7 +45,21 @@ func (f *Factory) newInCluster(ctx context.Context) (*InClusterDeps, error) {
 	}, nil
 }
 
-func newReleases() platform.Releases { return &helmrelease.Releases{} }
+func (f *Factory) newReleases() platform.Releases { return f.helmReleases() }
+
+// helmReleases is the Helm side, reading charts from the chart mirror
+// when one is given.
+func (f *Factory) helmReleases() *helmrelease.Releases {
+	return &helmrelease.Releases{ChartMirror: f.chartMirror()}
+}
+
+// chartMirror is --chart-mirror, else $BLUEPRINT_CHART_MIRROR.
+func (f *Factory) chartMirror() string {
+	if f.Globals.ChartMirror != "" {
+		return f.Globals.ChartMirror
+	}
+	return os.Getenv(helmrelease.MirrorEnv)
+}
 
 // sampleJobs uploads the embedded sample jobs to the code bucket and
 // applies their WorkflowTemplates and CronWorkflows (up's last step).

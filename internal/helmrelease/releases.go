@@ -51,6 +51,11 @@ type Releases struct {
 	// CacheDir holds downloaded charts, repository indexes and registry
 	// credentials. Default: <user cache dir>/blueprint/helm.
 	CacheDir string
+	// ChartMirror is a directory of <chart>-<version>.tgz archives read
+	// before the chart repositories (air-gapped installs, offline tests);
+	// "" reads the repositories only. A release's own
+	// platform.<release>.chart takes precedence over it.
+	ChartMirror string
 	// Debug receives Helm's debug lines (never values). Nil discards them.
 	Debug func(format string, v ...any)
 	// Clock drives the wait for the CRDs to be established; nil is the wall clock.
@@ -177,6 +182,9 @@ func (r *Releases) Apply(ctx context.Context, kube *rest.Config, cfg *config.Con
 	specs := plannedSpecs(cfg)
 	if cfg.Platform.JupyterHub.IsEnabled() && (login.Username == "" || login.Password == "") {
 		return errors.New("the JupyterHub login is empty; it is read from the login secret in Secrets Manager (stack output LoginSecretArn)")
+	}
+	if n := len(login.Password); cfg.Platform.JupyterHub.IsEnabled() && n < MinLoginPasswordLength {
+		return fmt.Errorf("the JupyterHub login password is %d characters; JupyterHub 5.5 needs at least %d for its admin login: set a longer password in the login secret (stack output LoginSecretArn) and run up again", n, MinLoginPasswordLength)
 	}
 	// Locate every chart before changing anything: an unreachable
 	// repository fails the run up front.

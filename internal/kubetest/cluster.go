@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"fmt"
 	"net"
+	"os"
 	"path/filepath"
 	"strconv"
 
@@ -176,7 +177,9 @@ func applyKwokLogsCRD(ctx context.Context, e *Env) error {
 }
 
 func (e *Env) clusterProcesses() []*process {
-	return []*process{e.kwok, e.scheduler, e.controllerManager}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]*process{e.kwok, e.scheduler, e.controllerManager}, e.extra...)
 }
 
 // ClusterLogTails returns the last n lines of the controller manager's,
@@ -194,4 +197,38 @@ func (e *Env) ClusterLogTails(n int) string {
 // String names what runs, for logs.
 func (b clusterBinaries) String() string {
 	return fmt.Sprintf("scheduler=%s controller-manager=%s kwok=%s", b.scheduler, b.controllerManager, b.kwok)
+}
+
+// StartScheduler runs one more kube-scheduler with the given
+// KubeSchedulerConfiguration (YAML; its clientConnection.kubeconfig must
+// point at this Env), as a chart's own scheduler Deployment would on a real
+// cluster (e.g. JupyterHub's user scheduler): kwok plays the kubelet, so no
+// pod of such a Deployment runs. It is stopped with the Env.
+func (e *Env) StartScheduler(ctx context.Context, name string, config []byte) error {
+	bin, err := findRepoBinary("kube-scheduler", "", EnvScheduler)
+	if err != nil {
+		return err
+	}
+	path := filepath.Join(e.Dir, name+"-config.yaml")
+	if err := os.WriteFile(path, config, 0o600); err != nil {
+		return err
+	}
+	ports, err := freePorts(1)
+	if err != nil {
+		return err
+	}
+	p, err := startProcess(name, filepath.Join(e.Dir, name+".log"), nil, bin,
+		"--config="+path,
+		"--bind-address=127.0.0.1",
+		"--secure-port="+strconv.Itoa(ports[0]),
+		"--authentication-skip-lookup=true",
+		"--leader-elect=false",
+	)
+	if err != nil {
+		return err
+	}
+	e.mu.Lock()
+	e.extra = append(e.extra, p)
+	e.mu.Unlock()
+	return nil
 }

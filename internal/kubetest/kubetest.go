@@ -123,6 +123,8 @@ type Env struct {
 	etcd, apiserver *process
 	// Simulated cluster (Options.Cluster).
 	controllerManager, scheduler, kwok *process
+	mu                                 sync.Mutex
+	extra                              []*process // StartScheduler
 	keepDir                            bool
 	stopOnce                           sync.Once
 	stopErr                            error
