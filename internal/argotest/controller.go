@@ -38,8 +38,6 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	"k8s.io/utils/ptr"
-
-	"github.com/sqletl/blueprint/internal/kubetest"
 )
 
 // Environment variables read by this package.
@@ -226,7 +224,7 @@ func (c *Controller) run() error {
 	c.runs++
 	fmt.Fprintf(f, "==== argotest: start %d: %s %s\n", c.runs, c.Bin, strings.Join(c.Args, " "))
 	cmd := exec.Command(c.Bin, append(append([]string{}, c.Args...), "--kubeconfig="+c.Kubeconfig)...)
-	cmd.Env = append(append(os.Environ(), c.Env...), "KUBECONFIG="+c.Kubeconfig, kubetest.WatchListOff)
+	cmd.Env = append(append(os.Environ(), c.Env...), "KUBECONFIG="+c.Kubeconfig)
 	cmd.Stdout, cmd.Stderr = f, f
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {

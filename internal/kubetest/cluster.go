@@ -40,14 +40,6 @@ const (
 	KwokNodeAnnotationValue = "fake"
 )
 
-// WatchListOff turns client-go's WatchListClient off (client-go reads
-// KUBE_FEATURE_<gate> from the environment) for clients built on client-go
-// v0.33 (kwok v0.7.0, Argo v4.0.5): they open watches with
-// sendInitialEvents, which kube-apiserver refuses ("the required storage
-// feature RequestWatchProgress is disabled") on Debian's etcd 3.4.23, too old
-// for progress notifications; their informers then never sync.
-const WatchListOff = "KUBE_FEATURE_WatchListClient=false"
-
 // PodCIDR is the range kwok hands pod IPs out of.
 const PodCIDR = "10.64.0.1/16"
 
@@ -117,7 +109,7 @@ func (e *Env) startCluster(ctx context.Context, bins clusterBinaries, certs *pki
 	// (--node-port), over HTTPS (kube-apiserver only speaks HTTPS to
 	// kubelets; it does not verify the certificate without
 	// --kubelet-certificate-authority).
-	e.kwok, err = startProcess("kwok", filepath.Join(e.Dir, "kwok.log"), []string{WatchListOff}, bins.kwok,
+	e.kwok, err = startProcess("kwok", filepath.Join(e.Dir, "kwok.log"), nil, bins.kwok,
 		"--kubeconfig="+e.KubeconfigPath,
 		"--manage-all-nodes=false",
 		"--manage-nodes-with-annotation-selector="+KwokNodeAnnotation+"="+KwokNodeAnnotationValue,
