@@ -228,7 +228,7 @@ func (h *harness) objectCount(bucket, prefix string) int {
 func (h *harness) seedLogin() {
 	const name = "e2e/jupyterhub-login"
 	_, err := h.secrets.CreateSecret(context.Background(), &secretsmanager.CreateSecretInput{
-		Name: aws.String(name), SecretString: aws.String(`{"username":"etl","password":"generated-in-test-0"}`),
+		Name: aws.String(name), SecretString: aws.String(`{"username":"etl","password":"generated-in-test-0-long-enough-for-jupyterhub"}`),
 	})
 	if err != nil && !strings.Contains(err.Error(), "already exists") {
 		h.t.Fatalf("seeding the login secret: %v", err)
@@ -382,7 +382,7 @@ func TestLifecycle(t *testing.T) {
 	if revs := h.helmRevisions("blueprint"); len(revs) != 1 || revs[0] != "1/deployed" {
 		t.Errorf("helm release blueprint revisions = %v, want [1/deployed]", revs)
 	}
-	if strings.Contains(h.run("up").stdout+h.run("status").stdout, "generated-in-test-0") {
+	if strings.Contains(h.run("up").stdout+h.run("status").stdout, "generated-in-test-0-long-enough-for-jupyterhub") {
 		t.Fatal("the login password was printed")
 	}
 
