@@ -131,7 +131,10 @@ func (a *argoRun) listRuns(t *testing.T, ns string) []etl.WorkflowSummary {
 
 func TestSimulatedArgo(t *testing.T) {
 	bin := argotest.Binary(t)
-	s := startSimulated(t, "argo", "name: e2e\nregion: us-east-1\nplatform:"+mirrorConfig(t))
+	// The chart mirror as blueprint reads it (BLUEPRINT_CHART_MIRROR): at
+	// the pinned versions, with each chart's .helmignore applied.
+	t.Setenv("BLUEPRINT_CHART_MIRROR", chartMirror(t))
+	s := startSimulated(t, "argo", "name: e2e\nregion: us-east-1\n")
 	up := s.up()
 	ctx := context.Background()
 
