@@ -58,8 +58,9 @@ vet:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed: $$out" >&2; exit 1; fi
 	$(GO) vet ./...
 
-argo-tools: ## build bin/argovalidate (Argo Workflows' own validator, a separate Go module; for jobs lint and tests)
+argo-tools: ## build bin/argovalidate (Argo Workflows' own validator) and bin/workflow-controller (Argo's controller, cached outside the clone; for the simulated-cluster tests)
 	hack/argovalidate.sh
+	hack/argo-controller.sh
 
 hub-deps: ## install the Debian python3 packages JupyterHub's authenticator needs (the hub login test)
 	hack/jupyterhub-deps.sh
@@ -71,8 +72,8 @@ test: setup kube-tools argo-tools moto hub-deps vet ## run every test (real synt
 	BLUEPRINT_CHART_MIRROR=$(CHART_MIRROR) BLUEPRINT_UPSTREAM_SRC=$(UPSTREAM_SRC) BLUEPRINT_REQUIRE_KUBE=1 BLUEPRINT_REQUIRE_CDK_CLI=1 BLUEPRINT_REQUIRE_MOTO=1 BLUEPRINT_REQUIRE_ARGO=1 $(GO) test -timeout 60m ./...
 	cd tools/argovalidate && GOWORK=off GOFLAGS=-mod=mod $(GO) test -trimpath ./...
 
-e2e: setup kube-tools moto hub-deps ## only the simulated-cluster end-to-end tests (real charts, scheduler, admission, kwok nodes); ends with a summary table
-	BLUEPRINT_CHART_MIRROR=$(CHART_MIRROR) BLUEPRINT_UPSTREAM_SRC=$(UPSTREAM_SRC) BLUEPRINT_REQUIRE_KUBE=1 BLUEPRINT_REQUIRE_CDK_CLI=1 BLUEPRINT_REQUIRE_MOTO=1 $(GO) test -count=1 -timeout 40m -run 'TestSimulated' ./e2e
+e2e: setup kube-tools argo-tools moto hub-deps ## only the simulated-cluster end-to-end tests (real charts, scheduler, admission, kwok nodes, Argo's controller); ends with a summary table
+	BLUEPRINT_CHART_MIRROR=$(CHART_MIRROR) BLUEPRINT_UPSTREAM_SRC=$(UPSTREAM_SRC) BLUEPRINT_REQUIRE_KUBE=1 BLUEPRINT_REQUIRE_CDK_CLI=1 BLUEPRINT_REQUIRE_MOTO=1 BLUEPRINT_REQUIRE_ARGO=1 $(GO) test -count=1 -timeout 40m -run 'TestSimulated' ./e2e
 
 bench: setup kube-tools moto ## measured performance + modelled deploy critical path (docs/performance.md)
 	hack/bench.sh

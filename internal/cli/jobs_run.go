@@ -22,7 +22,10 @@ type JobsRunOptions struct {
 	Params    map[string]string
 	Watch     bool
 	Timeout   time.Duration
-	Deps      etlDeps
+	// PickupTimeout: with Watch, fail when no Argo controller has started
+	// the workflow by then.
+	PickupTimeout time.Duration
+	Deps          etlDeps
 }
 
 func newCmdJobsRun(f *Factory, runF func(*JobsRunOptions) error) *cobra.Command {
@@ -46,6 +49,12 @@ With --watch, follow it until it succeeds (exit 0) or fails (exit 1).`,
 			if cmd.Flags().Changed("timeout") && !opts.Watch {
 				return usageErrorf("--timeout only applies with --watch")
 			}
+			if cmd.Flags().Changed("pickup-timeout") && !opts.Watch {
+				return usageErrorf("--pickup-timeout only applies with --watch")
+			}
+			if opts.PickupTimeout <= 0 {
+				return usageErrorf("--pickup-timeout must be positive, e.g. --pickup-timeout 2m")
+			}
 			opts.Params, opts.Output, opts.Deps = p, f.Globals.Output, f.etlDeps()
 			if runF != nil {
 				return runF(opts)
@@ -57,6 +66,7 @@ With --watch, follow it until it succeeds (exit 0) or fails (exit 1).`,
 	fl.StringArrayVarP(&params, "param", "p", nil, "workflow parameter NAME=VALUE (repeatable)")
 	fl.BoolVarP(&opts.Watch, "watch", "w", false, "wait for the workflow to finish, showing its phase")
 	fl.DurationVar(&opts.Timeout, "timeout", 2*time.Hour, "with --watch: give up after this long")
+	fl.DurationVar(&opts.PickupTimeout, "pickup-timeout", etl.DefaultPickupTimeout, "with --watch: fail when no Argo workflow controller has started the workflow within this long")
 	fl.StringVarP(&opts.Namespace, "namespace", "n", etl.DefaultNamespace, "namespace of the Argo workflows")
 	return cmd
 }
@@ -99,7 +109,8 @@ func jobsRunRun(ctx context.Context, opts *JobsRunOptions) error {
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()
 	sum, err := etl.Watch(ctx, dyn, opts.Namespace, name, etl.WatchOptions{
-		OnPhase: func(phase string) { pr.Info("  %s: %s", name, phase) },
+		OnPhase:       func(phase string) { pr.Info("  %s: %s", name, phase) },
+		PickupTimeout: opts.PickupTimeout,
 	})
 	if sum != nil {
 		if opts.Output == OutputJSON {
@@ -166,7 +177,7 @@ func jobsListRun(ctx context.Context, opts *JobsListOptions) error {
 
 func writeWorkflowTable(io *ui.IOStreams, list []etl.WorkflowSummary) error {
 	tw := tabwriter.NewWriter(io.Out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tTEMPLATE\tPHASE\tSTARTED\tFINISHED")
+	fmt.Fprintln(tw, "NAME\tTEMPLATE\tPHASE\tSTARTED\tFINISHED\tDURATION")
 	ts := func(t *time.Time) string {
 		if t == nil {
 			return "-"
@@ -178,7 +189,11 @@ func writeWorkflowTable(io *ui.IOStreams, list []etl.WorkflowSummary) error {
 		if tmpl == "" {
 			tmpl = "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", w.Name, tmpl, w.Phase, ts(w.Started), ts(w.Finished))
+		dur := "-"
+		if w.Duration != "" {
+			dur = w.Duration
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", w.Name, tmpl, w.Phase, ts(w.Started), ts(w.Finished), dur)
 	}
 	return tw.Flush()
 }
@@ -245,6 +260,8 @@ type JobsScheduleOptions struct {
 	IO        *ui.IOStreams
 	Name      string
 	Cron      string
+	Suspend   bool
+	Resume    bool
 	Namespace string
 	Deps      etlDeps
 }
@@ -252,23 +269,31 @@ type JobsScheduleOptions struct {
 func newCmdJobsSchedule(f *Factory, runF func(*JobsScheduleOptions) error) *cobra.Command {
 	opts := &JobsScheduleOptions{IO: f.IOStreams}
 	cmd := &cobra.Command{
-		Use:   "schedule NAME --cron EXPR",
-		Short: "Change a CronWorkflow's schedule",
+		Use:   "schedule NAME (--cron EXPR | --suspend | --resume)",
+		Short: "Change, suspend or resume a CronWorkflow's schedule",
 		Long: `Set the schedule of the CronWorkflow NAME to one 5-field cron expression
-(minute hour day-of-month month day-of-week, in the CronWorkflow's timezone).
+(minute hour day-of-month month day-of-week, in the CronWorkflow's timezone),
+or suspend it (no new runs; running ones continue) or resume it.
 The next 'jobs push' re-applies the schedule in the job files, so change it
 there too to keep it.`,
-		Example: `  blueprint jobs schedule scd2-contacts-nightly --cron "0 3 * * *"`,
-		Args:    cobra.ExactArgs(1),
+		Example: `  blueprint jobs schedule scd2-contacts --cron "0 3 * * *"
+  blueprint jobs schedule scd2-contacts --suspend
+  blueprint jobs schedule scd2-contacts --resume`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Name, opts.Deps = args[0], f.etlDeps()
 			// Checked here, not with MarkFlagRequired, so a missing flag
 			// is a usage error (exit 2) like every other.
-			if opts.Cron == "" {
-				return usageErrorf("--cron is required, e.g. --cron \"0 2 * * *\"")
+			if opts.Suspend && opts.Resume {
+				return usageErrorf("--suspend and --resume contradict each other; pass one")
 			}
-			if err := etl.ValidateCron(opts.Cron); err != nil {
-				return usageErrorf("--cron: %v", err)
+			if opts.Cron == "" && !opts.Suspend && !opts.Resume {
+				return usageErrorf("--cron is required (or --suspend / --resume), e.g. --cron \"0 2 * * *\"")
+			}
+			if opts.Cron != "" {
+				if err := etl.ValidateCron(opts.Cron); err != nil {
+					return usageErrorf("--cron: %v", err)
+				}
 			}
 			if runF != nil {
 				return runF(opts)
@@ -276,7 +301,9 @@ there too to keep it.`,
 			return jobsScheduleRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Cron, "cron", "", `cron expression, e.g. "0 2 * * *" (required)`)
+	cmd.Flags().StringVar(&opts.Cron, "cron", "", `cron expression, e.g. "0 2 * * *"`)
+	cmd.Flags().BoolVar(&opts.Suspend, "suspend", false, "stop starting new runs (spec.suspend)")
+	cmd.Flags().BoolVar(&opts.Resume, "resume", false, "start runs on the schedule again")
 	cmd.Flags().StringVarP(&opts.Namespace, "namespace", "n", etl.DefaultNamespace, "namespace of the Argo workflows")
 	return cmd
 }
@@ -286,9 +313,21 @@ func jobsScheduleRun(ctx context.Context, opts *JobsScheduleOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := etl.Schedule(ctx, dyn, opts.Namespace, opts.Name, opts.Cron); err != nil {
-		return err
+	if opts.Cron != "" {
+		if err := etl.Schedule(ctx, dyn, opts.Namespace, opts.Name, opts.Cron); err != nil {
+			return err
+		}
+		opts.IO.Progress().Done("CronWorkflow %s scheduled at %q", opts.Name, opts.Cron)
 	}
-	opts.IO.Progress().Done("CronWorkflow %s scheduled at %q", opts.Name, opts.Cron)
+	if opts.Suspend || opts.Resume {
+		if err := etl.Suspend(ctx, dyn, opts.Namespace, opts.Name, opts.Suspend); err != nil {
+			return err
+		}
+		if opts.Suspend {
+			opts.IO.Progress().Done("CronWorkflow %s suspended", opts.Name)
+		} else {
+			opts.IO.Progress().Done("CronWorkflow %s resumed", opts.Name)
+		}
+	}
 	return nil
 }

@@ -31,6 +31,11 @@ func TestETLCommandFlags(t *testing.T) {
 		{"run no name", []string{"run"}, 2, "accepts 1 arg", got{}},
 		{"schedule", []string{"schedule", "c", "--cron", "0 2 * * *"}, 0, "", got{ns: "spark", extra: "0 2 * * *"}},
 		{"schedule needs cron", []string{"schedule", "c"}, 2, "--cron is required", got{}},
+		{"schedule suspend", []string{"schedule", "c", "--suspend"}, 0, "", got{ns: "spark", extra: "suspend"}},
+		{"schedule resume", []string{"schedule", "c", "--resume"}, 0, "", got{ns: "spark", extra: "resume"}},
+		{"schedule suspend and resume", []string{"schedule", "c", "--suspend", "--resume"}, 2, "--suspend and --resume contradict", got{}},
+		{"run pickup timeout without watch", []string{"run", "contacts", "--pickup-timeout", "1m"}, 2, "--pickup-timeout only applies with --watch", got{}},
+		{"run pickup timeout zero", []string{"run", "contacts", "-w", "--pickup-timeout", "0s"}, 2, "--pickup-timeout must be positive", got{}},
 		{"schedule bad cron", []string{"schedule", "c", "--cron", "0 2 * *"}, 2, "--cron: cron \"0 2 * *\" has 4 fields", got{}},
 		{"logs json", []string{"-o", "json", "logs", "wf-1"}, 2, "--output json is not supported", got{}},
 		{"logs", []string{"logs", "wf-1"}, 0, "", got{ns: "spark", extra: "wf-1"}},
@@ -54,7 +59,16 @@ func TestETLCommandFlags(t *testing.T) {
 					ran, g = true, got{params: o.Params, watch: o.Watch, ns: o.Namespace}
 					return nil
 				}),
-				newCmdJobsSchedule(f, func(o *JobsScheduleOptions) error { ran, g = true, got{ns: o.Namespace, extra: o.Cron}; return nil }),
+				newCmdJobsSchedule(f, func(o *JobsScheduleOptions) error {
+					ran, g = true, got{ns: o.Namespace, extra: o.Cron}
+					if o.Suspend {
+						g.extra += "suspend"
+					}
+					if o.Resume {
+						g.extra += "resume"
+					}
+					return nil
+				}),
 				newCmdJobsLogs(f, func(o *JobsLogsOptions) error { ran, g = true, got{ns: o.Namespace, extra: o.Workflow}; return nil }),
 				newCmdJobsList(f, func(o *JobsListOptions) error { ran, g = true, got{ns: o.Namespace, extra: o.Template}; return nil }),
 				newCmdJobsPush(f, func(o *JobsPushOptions) error {

@@ -55,6 +55,9 @@ func Run(ctx context.Context, kube dynamic.Interface, o RunOptions) (string, err
 	if err != nil {
 		return "", fmt.Errorf("reading WorkflowTemplate %q: %w", o.Name, err)
 	}
+	if err := checkServiceAccount(ctx, kube, tmpl, o.Namespace); err != nil {
+		return "", err
+	}
 	known := templateParams(tmpl)
 	var unknown []string
 	for k := range o.Params {
@@ -124,6 +127,10 @@ type WatchOptions struct {
 	Clock   wait.Clock
 	// OnPhase is called when the phase changes (for progress on stderr).
 	OnPhase func(phase string)
+	// PickupTimeout ends the watch with ErrNotPickedUp when no workflow
+	// controller has started the workflow by then (default
+	// DefaultPickupTimeout; negative: wait as long as ctx).
+	PickupTimeout time.Duration
 }
 
 // Watch polls the Workflow until it ends, bounded by ctx. It returns the
@@ -133,6 +140,14 @@ func Watch(ctx context.Context, kube dynamic.Interface, namespace, name string, 
 	if o.Backoff.Initial == 0 {
 		o.Backoff = wait.Backoff{Initial: 2 * time.Second, Max: 15 * time.Second, Factor: 1.5}
 	}
+	if o.PickupTimeout == 0 {
+		o.PickupTimeout = DefaultPickupTimeout
+	}
+	clk := o.Clock
+	if clk == nil {
+		clk = wait.Real
+	}
+	start := clk.Now()
 	var last string
 	var sum *WorkflowSummary
 	err := wait.Until(ctx, fmt.Sprintf("workflow %q", name), o.Backoff, o.Clock, func(ctx context.Context) (bool, error) {
@@ -142,6 +157,9 @@ func Watch(ctx context.Context, kube dynamic.Interface, namespace, name string, 
 		}
 		s := summarize(wf)
 		sum = &s
+		if o.PickupTimeout > 0 && notPickedUp(wf) && clk.Now().Sub(start) >= o.PickupTimeout {
+			return true, pickupError(namespace, name, o.PickupTimeout)
+		}
 		if s.Phase != last && o.OnPhase != nil {
 			o.OnPhase(s.Phase)
 		}
@@ -150,7 +168,7 @@ func Watch(ctx context.Context, kube dynamic.Interface, namespace, name string, 
 		case PhaseSucceeded:
 			return true, nil
 		case PhaseFailed, PhaseError:
-			return true, fmt.Errorf("%w: %s %s: %s", ErrWorkflowFailed, name, s.Phase, s.Message)
+			return true, fmt.Errorf("%w: %s", ErrWorkflowFailed, failureMessage(wf, s))
 		}
 		return false, nil
 	})
@@ -165,6 +183,8 @@ type WorkflowSummary struct {
 	Message  string     `json:"message,omitempty"`
 	Started  *time.Time `json:"started,omitempty"`
 	Finished *time.Time `json:"finished,omitempty"`
+	// Duration is Finished - Started, for finished runs (e.g. "1m5s").
+	Duration string `json:"duration,omitempty"`
 }
 
 func summarize(wf *unstructured.Unstructured) WorkflowSummary {
@@ -177,6 +197,9 @@ func summarize(wf *unstructured.Unstructured) WorkflowSummary {
 	s.Message, _, _ = unstructured.NestedString(wf.Object, "status", "message")
 	s.Started = nestedTime(wf, "status", "startedAt")
 	s.Finished = nestedTime(wf, "status", "finishedAt")
+	if s.Started != nil && s.Finished != nil {
+		s.Duration = s.Finished.Sub(*s.Started).Round(time.Second).String()
+	}
 	return s
 }
 

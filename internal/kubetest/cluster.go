@@ -2,15 +2,28 @@ package kubetest
 
 import (
 	"context"
+	_ "embed"
 	"fmt"
 	"net"
 	"os"
 	"path/filepath"
 	"strconv"
 
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	apiextensions "k8s.io/apiextensions-apiserver/pkg/client/clientset/clientset"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+	"sigs.k8s.io/yaml"
 )
+
+// kwokLogsCRD is kwok's Logs CRD (see the file's header). With it and
+// --enable-crds=Logs, kwok's kubelet server answers the API server's
+// containerLogs requests from the file a Logs object names for the pod,
+// so a test can give a container the log lines it chooses.
+//
+//go:embed kwok_logs_crd.yaml
+var kwokLogsCRD []byte
 
 // Environment variables naming the simulated cluster's binaries (default:
 // bin/<name> next to go.mod, linked there by hack/kube-tools.sh).
@@ -91,6 +104,14 @@ func (e *Env) startCluster(ctx context.Context, bins clusterBinaries, certs *pki
 	if err != nil {
 		return err
 	}
+	if err := applyKwokLogsCRD(ctx, e); err != nil {
+		return err
+	}
+	// kwok's kubelet server: the API server reaches it for pod logs at the
+	// node's InternalIP (--node-ip) and status.daemonEndpoints port
+	// (--node-port), over HTTPS (kube-apiserver only speaks HTTPS to
+	// kubelets; it does not verify the certificate without
+	// --kubelet-certificate-authority).
 	e.kwok, err = startProcess("kwok", filepath.Join(e.Dir, "kwok.log"), nil, bins.kwok,
 		"--kubeconfig="+e.KubeconfigPath,
 		"--manage-all-nodes=false",
@@ -100,6 +121,10 @@ func (e *Env) startCluster(ctx context.Context, bins clusterBinaries, certs *pki
 		// Heartbeats through Leases, as the kubelet does, not status patches.
 		"--node-lease-duration-seconds=40",
 		"--server-address="+net.JoinHostPort("127.0.0.1", strconv.Itoa(ports[2])),
+		"--node-port="+strconv.Itoa(ports[2]),
+		"--tls-cert-file="+certs.servingCertFile,
+		"--tls-private-key-file="+certs.servingKeyFile,
+		"--enable-crds=Logs",
 	)
 	if err != nil {
 		return err
@@ -119,6 +144,33 @@ func (e *Env) startCluster(ctx context.Context, bins clusterBinaries, certs *pki
 		return startupErr("the simulated cluster (controller manager, scheduler, kwok)", err, e.controllerManager, e.scheduler, e.kwok)
 	}
 	return nil
+}
+
+func applyKwokLogsCRD(ctx context.Context, e *Env) error {
+	var crd apiextensionsv1.CustomResourceDefinition
+	if err := yaml.Unmarshal(kwokLogsCRD, &crd); err != nil {
+		return fmt.Errorf("kubetest: kwok Logs CRD: %w", err)
+	}
+	cs, err := apiextensions.NewForConfig(e.RESTConfig())
+	if err != nil {
+		return err
+	}
+	_, err = cs.ApiextensionsV1().CustomResourceDefinitions().Create(ctx, &crd, metav1.CreateOptions{})
+	if err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("kubetest: creating kwok's Logs CRD: %w", err)
+	}
+	return poll(ctx, func(ctx context.Context) (bool, error) {
+		got, err := cs.ApiextensionsV1().CustomResourceDefinitions().Get(ctx, crd.Name, metav1.GetOptions{})
+		if err != nil {
+			return false, err
+		}
+		for _, c := range got.Status.Conditions {
+			if c.Type == apiextensionsv1.Established && c.Status == apiextensionsv1.ConditionTrue {
+				return true, nil
+			}
+		}
+		return false, nil
+	}, e.apiserver)
 }
 
 func (e *Env) clusterProcesses() []*process {

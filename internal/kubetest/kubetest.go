@@ -268,6 +268,20 @@ func launchOnce(ctx context.Context, opts Options, apiserverBin, etcdBin string,
 		// With Cluster it stays on, as on EKS (PodSecurity is on either way:
 		// it is enabled by default since Kubernetes 1.25).
 		args = append(args, "--disable-admission-plugins=ServiceAccount")
+	} else {
+		// kwok nodes' InternalIP is 127.0.0.1 and their Hostname does not
+		// resolve: reach their kubelet (kwok, for pod logs) by IP.
+		args = append(args, "--kubelet-preferred-address-types=InternalIP")
+		// WatchList (on by default since 1.34) turns a watch from
+		// resourceVersion "0" into a watch-list (sendInitialEvents), which
+		// needs etcd's progress notifications: Debian's etcd 3.4.23 is too
+		// old, so such watches fail ("the required storage feature
+		// RequestWatchProgress is disabled"; k8s.io/apiserver v0.37.0
+		// pkg/storage/cacher/cacher.go, apimachinery
+		// pkg/apis/meta/internalversion/defaults.go). kwok v0.7.0 watches
+		// from "0" (pkg/utils/informer/event.go), so its informers never
+		// got an event and relisted every 30-60 s.
+		args = append(args, "--feature-gates=WatchList=false")
 	}
 	args = append(args, opts.ExtraAPIServerArgs...)
 	env.apiserver, err = startProcess("kube-apiserver", env.APIServerLog, nil, apiserverBin, args...)
