@@ -10,6 +10,7 @@ import (
 	"github.com/sqletl/blueprint/constructs/cluster"
 	"github.com/sqletl/blueprint/constructs/nag"
 	"github.com/sqletl/blueprint/internal/config"
+	"github.com/sqletl/blueprint/internal/eksversions"
 )
 
 // ClusterStack holds EKS and the workloads' IAM roles.
@@ -40,6 +41,7 @@ func newClusterStack(scope constructs.Construct, id string, props *awscdk.StackP
 		LogRetentionDays:  cfg.Cluster.LogRetentionDays,
 		OnDemand:          ng(cfg.NodeGroups.OnDemand),
 		Spot:              ng(cfg.NodeGroups.Spot),
+		AddonVersions:     AddonVersions(cfg.Cluster.Version),
 	})
 	roles := access.New(stack, "Access", access.Props{
 		Provider:               eks.Provider,
@@ -67,6 +69,19 @@ func newClusterStack(scope constructs.Construct, id string, props *awscdk.StackP
 		output(stack, OutputLBCRole, roles.LoadBalancerController.Arn, "IRSA role of kube-system/aws-load-balancer-controller")
 	}
 	return &ClusterStack{Stack: stack, Cluster: eks, Roles: roles}
+}
+
+// AddonVersions are the add-on pins for a Kubernetes minor, from the one
+// version table (internal/eksversions); unpinned add-ons are absent.
+func AddonVersions(minor string) map[string]string {
+	out := map[string]string{}
+	addons, _ := eksversions.Addons(minor)
+	for _, a := range addons {
+		if a.Pinned() {
+			out[a.Name] = a.Version
+		}
+	}
+	return out
 }
 
 func suppressClusterFindings(stack awscdk.Stack, cfg *config.Config) {

@@ -108,6 +108,12 @@ func TestParseRejects(t *testing.T) {
 			"nodeGroups.onDemand.instanceTypes[0]", `is not an EC2 instance type; use family.size, e.g. "m6i.xlarge"`},
 		{"instance type no size", "nodeGroups:\n  spot:\n    instanceTypes: [r5.xlarge, r5a]\n",
 			"nodeGroups.spot.instanceTypes[1]", "use family.size"},
+		{"instance type not in the table", "nodeGroups:\n  onDemand:\n    instanceTypes: [m6ix.xlarge]\n",
+			"nodeGroups.onDemand.instanceTypes[0]", `"m6ix.xlarge" is not a supported type; did you mean "m6i.xlarge"?`},
+		{"instance types mixing architectures", "nodeGroups:\n  spot:\n    instanceTypes: [r6i.xlarge, r7g.xlarge, r5.xlarge]\n",
+			"nodeGroups.spot.instanceTypes", "mixes architectures: amd64 (r6i.xlarge, r5.xlarge) and arm64 (r7g.xlarge)"},
+		{"instance types mixing kinds", "nodeGroups:\n  onDemand:\n    instanceTypes: [m6i.xlarge, c6i.xlarge]\n",
+			"nodeGroups.onDemand.instanceTypes", "mixes family kinds: compute optimised (c6i.xlarge) and general purpose (m6i.xlarge)"},
 		{"instance type listed twice", "nodeGroups:\n  spot:\n    instanceTypes: [r5.xlarge, r5.xlarge]\n",
 			"nodeGroups.spot.instanceTypes[1]", "is listed twice"},
 		{"on-demand no instance types", "nodeGroups:\n  onDemand:\n    instanceTypes: []\n",
@@ -522,7 +528,7 @@ nodeGroups:
     diskSizeGiB: 200
   spot:
     enabled: true
-    instanceTypes: [r6i.2xlarge, r6a.2xlarge, r7i.2xlarge, c7gn.metal, u-6tb1.metal]
+    instanceTypes: [r6i.2xlarge, r6a.2xlarge, r7i.2xlarge, r5.2xlarge]
     minSize: 0
     maxSize: 40
     desiredSize: 0
