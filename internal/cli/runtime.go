@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/eks"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/glue"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
@@ -32,6 +33,7 @@ func (f *Factory) platformAWS(ctx context.Context) (platform.AWS, platform.Retai
 		Objects:       s3.NewFromConfig(cfg, f.s3Options),
 		Secrets:       secretsmanager.NewFromConfig(cfg),
 		LoadBalancers: awsapi.LoadBalancers{API: elbv2.NewFromConfig(cfg)},
+		Clusters:      eks.NewFromConfig(cfg),
 	}, retainedClients{glue.NewFromConfig(cfg), kms.NewFromConfig(cfg)}, nil
 }
 

@@ -115,15 +115,15 @@ func CheckUpgrade(deployed, target string) (Change, error) {
 	}
 	d, t := minorOf(deployed), minorOf(target)
 	if d < 0 || t < 0 || major(deployed) != major(target) {
-		return 0, fmt.Errorf("cannot compare Kubernetes versions %q (deployed) and %q (cluster.version)", deployed, target)
+		return 0, fmt.Errorf("cannot compare %q with the deployed cluster's %q; use a version like \"1.35\"", target, deployed)
 	}
 	switch {
 	case t == d:
 		return Same, nil
 	case t < d:
-		return 0, fmt.Errorf("cluster.version is %s but the cluster runs %s: EKS cannot downgrade; set cluster.version: %q", target, deployed, deployed)
+		return 0, fmt.Errorf("is %s but the deployed cluster runs %s; EKS cannot downgrade, set %q", target, deployed, deployed)
 	case t > d+1:
-		return 0, fmt.Errorf("cluster.version is %s but the cluster runs %s: EKS upgrades one minor version at a time; set cluster.version: \"%s.%d\", run up, then continue", target, deployed, major(deployed), d+1)
+		return 0, fmt.Errorf("is %s but the deployed cluster runs %s; EKS upgrades one minor version at a time, set \"%s.%d\", run up, then continue", target, deployed, major(deployed), d+1)
 	}
 	return Upgrade, nil
 }

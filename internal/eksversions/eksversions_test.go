@@ -17,8 +17,8 @@ func TestCheckUpgrade(t *testing.T) {
 		{"1.35", "1.35", Same, ""},
 		{"1.34", "1.35", Upgrade, ""},
 		{"1.35", "1.36", Upgrade, ""},
-		{"1.34", "1.36", 0, `EKS upgrades one minor version at a time; set cluster.version: "1.35"`},
-		{"1.36", "1.35", 0, `EKS cannot downgrade; set cluster.version: "1.36"`},
+		{"1.34", "1.36", 0, `is 1.36 but the deployed cluster runs 1.34; EKS upgrades one minor version at a time, set "1.35"`},
+		{"1.36", "1.35", 0, `is 1.35 but the deployed cluster runs 1.36; EKS cannot downgrade, set "1.36"`},
 		{"1.35", "2.0", 0, "cannot compare"},
 		{"junk", "1.35", 0, "cannot compare"},
 	}

@@ -48,6 +48,9 @@ type AWS struct {
 	// LoadBalancers lists the deployment's in-cluster load balancers, so
 	// `down` can wait until they are gone. Nil skips the wait.
 	LoadBalancers LoadBalancerLister
+	// Clusters reads the deployed cluster's Kubernetes version before `up`
+	// changes anything. Nil skips the check.
+	Clusters ClusterVersionAPI
 }
 
 // LoadBalancerLister lists load balancers that in-cluster controllers made

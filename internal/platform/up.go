@@ -46,6 +46,9 @@ type UpOptions struct {
 	OnEvent          func(deploy.Event)
 	Clock            wait.Clock
 	Backoff          wait.Backoff
+
+	// upgrade is what the version check found (upgrade.go).
+	upgrade *ClusterUpgrade
 }
 
 // UpResult reports what up did.
@@ -57,6 +60,7 @@ type UpResult struct {
 	Releases  []ReleaseStatus    `json:"releases"`
 	Uploaded  int                `json:"jobFilesUploaded"`
 	NextSteps []string           `json:"nextSteps"`
+	Cluster   *ClusterUpgrade    `json:"clusterVersion,omitempty"`
 	Assembly  *assembly.Assembly `json:"-"`
 }
 
@@ -77,6 +81,15 @@ func (o *UpOptions) Steps(res *UpResult) []Step {
 	steps := []Step{
 		{Name: "Check AWS identity and region", Run: func(ctx context.Context) error {
 			return o.preflight(ctx, res)
+		}},
+		{Name: "Check the deployed Kubernetes version (no downgrade, one minor at a time)", Run: func(ctx context.Context) error {
+			var err error
+			if o.upgrade, err = o.checkClusterVersion(ctx); err != nil {
+				return err
+			}
+			res.Cluster = o.upgrade
+			o.Progress.Info("Kubernetes: %s", o.upgrade.Detail())
+			return nil
 		}},
 		{Name: "Synthesize the CDK app", Run: func(ctx context.Context) error {
 			var err error
@@ -174,13 +187,21 @@ func (o *UpOptions) deployStacks(ctx context.Context, asm *assembly.Assembly) ([
 		if err != nil {
 			return err
 		}
-		r, err := d.Deploy(ctx, deploy.Stack{
-			Name:                  name,
-			Template:              body,
-			Tags:                  StackTags(o.Config),
-			TerminationProtection: st.TerminationProtection,
-			Templates:             &codeBucketStore{o: o},
-		})
+		stack := func(body []byte) deploy.Stack {
+			return deploy.Stack{
+				Name:                  name,
+				Template:              body,
+				Tags:                  StackTags(o.Config),
+				TerminationProtection: st.TerminationProtection,
+				Templates:             &codeBucketStore{o: o},
+			}
+		}
+		if name == clusterStack {
+			if err := o.upgradeClusterInStages(ctx, name, body, func(b []byte) error { _, err := d.Deploy(ctx, stack(b)); return err }); err != nil {
+				return fmt.Errorf("deploying stack %q: %w", name, err)
+			}
+		}
+		r, err := d.Deploy(ctx, stack(body))
 		if err != nil {
 			return fmt.Errorf("deploying stack %q: %w", name, err)
 		}
