@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/eks"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/glue"
@@ -34,6 +35,7 @@ func (f *Factory) platformAWS(ctx context.Context) (platform.AWS, platform.Retai
 		Secrets:       secretsmanager.NewFromConfig(cfg),
 		LoadBalancers: awsapi.LoadBalancers{API: elbv2.NewFromConfig(cfg)},
 		Clusters:      eks.NewFromConfig(cfg),
+		Zones:         ec2.NewFromConfig(cfg),
 	}, retainedClients{glue.NewFromConfig(cfg), kms.NewFromConfig(cfg)}, nil
 }
 

@@ -51,6 +51,9 @@ type AWS struct {
 	// Clusters reads the deployed cluster's Kubernetes version before `up`
 	// changes anything. Nil skips the check.
 	Clusters ClusterVersionAPI
+	// Zones lists the account's availability zones for `up`. Nil keeps the
+	// configured (or placeholder) zones.
+	Zones ZoneAPI
 }
 
 // LoadBalancerLister lists load balancers that in-cluster controllers made

@@ -61,6 +61,7 @@ type UpResult struct {
 	Uploaded  int                `json:"jobFilesUploaded"`
 	NextSteps []string           `json:"nextSteps"`
 	Cluster   *ClusterUpgrade    `json:"clusterVersion,omitempty"`
+	Zones     *Zones             `json:"zones,omitempty"`
 	Assembly  *assembly.Assembly `json:"-"`
 }
 
@@ -81,6 +82,15 @@ func (o *UpOptions) Steps(res *UpResult) []Step {
 	steps := []Step{
 		{Name: "Check AWS identity and region", Run: func(ctx context.Context) error {
 			return o.preflight(ctx, res)
+		}},
+		{Name: "Resolve the availability zones (DescribeAvailabilityZones)", Run: func(ctx context.Context) error {
+			z, err := o.resolveZones(ctx)
+			if err != nil {
+				return err
+			}
+			res.Zones = &z
+			o.Progress.Info("Zones: %s", z)
+			return nil
 		}},
 		{Name: "Check the deployed Kubernetes version (no downgrade, one minor at a time)", Run: func(ctx context.Context) error {
 			var err error

@@ -149,15 +149,10 @@ func TestUpgradeClusterInStagesOrder(t *testing.T) {
 	}
 }
 
-var moto *mototest.Server
-
 // The version check reads the real DescribeCluster (moto's EKS) and, on a
 // refused change, stops `up` before it synthesizes or deploys anything.
 func TestUpRefusesVersionChangeBeforeAnyChange(t *testing.T) {
-	if moto == nil {
-		moto = mototest.Start(t).Require(t)
-	}
-	moto.Reset(t)
+	moto := mototest.Start(t).Require(t)
 	awsCfg := moto.AWSConfig(t)
 	clusters := eks.NewFromConfig(awsCfg)
 	if _, err := clusters.CreateCluster(t.Context(), &eks.CreateClusterInput{
