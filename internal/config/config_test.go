@@ -359,6 +359,9 @@ func TestEmptyFileGivesDefaults(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Parse(%q): %v", in, err)
 		}
+		if !cfg.Network.ZonesDefaulted() {
+			t.Errorf("Parse(%q): default zones not marked as placeholders for up to resolve", in)
+		}
 		want := wantDefaults()
 		// Platform defaults belong to the platform section; compare the rest field by field.
 		want.Platform = cfg.Platform
@@ -373,6 +376,9 @@ func checkDefaults(t *testing.T, got, want *Config) {
 	walk = func(path string, g, w reflect.Value) {
 		if g.Kind() == reflect.Struct {
 			for i := range g.NumField() {
+				if !g.Type().Field(i).IsExported() {
+					continue // internal state, checked where it matters
+				}
 				walk(path+"."+g.Type().Field(i).Name, g.Field(i), w.Field(i))
 			}
 			return
@@ -407,6 +413,8 @@ func TestDerivedDefaults(t *testing.T) {
 			func(c *Config) bool {
 				return slices.Equal(c.Network.AvailabilityZones, []string{"us-east-1a", "us-east-1b", "us-east-1c"})
 			}},
+		{"configured zones are not placeholders", "network:\n  availabilityZones: [us-east-1c, us-east-1d]\n",
+			func(c *Config) bool { return !c.Network.ZonesDefaulted() }},
 		{"azCount follows zones", "network:\n  availabilityZones: [us-east-1d, us-east-1f, us-east-1a]\n",
 			func(c *Config) bool { return c.Network.AzCount == 3 }},
 		{"spot max and desired follow a large min", "nodeGroups:\n  spot:\n    minSize: 12\n",
