@@ -12,6 +12,7 @@ const (
 	OutputGlueDatabase     = "GlueDatabaseName"
 	OutputCodeBucket       = "CodeBucketName"
 	OutputCIRoleArn        = "CIDeployRoleArn"
+	OutputCIExecRoleArn    = "CIExecutionRoleArn"
 	OutputLogsBucket       = "LogsBucketName"
 	OutputAthenaWorkgroup  = "AthenaWorkgroupName"
 	OutputAthenaResults    = "AthenaResultsLocation"

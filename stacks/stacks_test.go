@@ -233,7 +233,7 @@ ci: {github: {repository: acme/etl}}
 			for _, r := range ci.Template.Resources {
 				got[r.Type]++
 			}
-			for typ, n := range map[string]int{"AWS::IAM::Role": 1, "AWS::IAM::OIDCProvider": 1, "AWS::EKS::AccessEntry": 1} {
+			for typ, n := range map[string]int{"AWS::IAM::Role": 2, "AWS::IAM::OIDCProvider": 1, "AWS::EKS::AccessEntry": 1} {
 				if got[typ] != n {
 					t.Errorf("%s in etl-ci = %d, want %d (%v)", typ, got[typ], n, got)
 				}
@@ -253,6 +253,8 @@ ci: {github: {repository: acme/etl}}
 					t.Errorf("synthesized etl-ci does not depend on %s: %v", d, ci.DependsOn)
 				}
 			}
+			checkCIPolicies(t, asm)
+			checkExecRoleCoversTemplates(t, asm)
 			cfnLint(t, asm)
 		}},
 	}
