@@ -32,6 +32,7 @@ func newCIStack(scope constructs.Construct, id string, props *awscdk.StackProps,
 	role := cirole.NewCIRole(stack, "Deploy", cirole.CIRoleProps{
 		Repository:  gh.Repository,
 		Branch:      gh.Branch,
+		Environment: gh.Environment,
 		Name:        cfg.Name,
 		Stacks:      names[:4],
 		ReadStacks:  names[4:],

@@ -239,7 +239,7 @@ ci: {github: {repository: acme/etl}}
 				}
 			}
 			body, _ := os.ReadFile(filepath.Join(asm.Dir, ci.TemplateFile))
-			for _, frag := range []string{"repo:acme/etl:ref:refs/heads/main", "etl/jupyterhub-login-??????", "cloudformation/*"} {
+			for _, frag := range []string{"repo:acme/etl:environment:production", "etl/jupyterhub-login-??????", "cloudformation/*"} {
 				if !bytes.Contains(body, []byte(frag)) {
 					t.Errorf("etl-ci template lacks %q", frag)
 				}

@@ -24,8 +24,16 @@ const GitHubIssuer = "token.actions.githubusercontent.com"
 type CIRoleProps struct {
 	// Repository is "owner/name" on GitHub. Required.
 	Repository string
-	// Branch the workflow must run on; default "main".
+	// Branch the workflow deploys from; default "main" (for the
+	// description: GitHub enforces it through Environment's branch rule).
 	Branch string
+	// Environment is the GitHub environment of the deploy job; default
+	// "production". A job that references an environment gets the OIDC
+	// subject repo:<owner>/<name>:environment:<name> (GitHub Docs, "About
+	// security hardening with OpenID Connect", example subject claims), so
+	// only jobs that passed that environment's protection rules can assume
+	// the role.
+	Environment string
 	// Name is the blueprint's name.
 	Name string
 	// Stacks the role may create and update (through ExecutionRoleArn);
@@ -59,6 +67,9 @@ func (p *CIRoleProps) setDefaults() {
 	if p.Branch == "" {
 		p.Branch = "main"
 	}
+	if p.Environment == "" {
+		p.Environment = "production"
+	}
 	if p.Name == "" {
 		p.Name = "blueprint"
 	}
@@ -90,7 +101,7 @@ func NewCIRole(scope constructs.Construct, id string, p CIRoleProps) *CIRole {
 	principal := awsiam.NewFederatedPrincipal(jsii.String(provider), &map[string]any{
 		"StringEquals": map[string]any{
 			GitHubIssuer + ":aud": "sts.amazonaws.com",
-			GitHubIssuer + ":sub": "repo:" + p.Repository + ":ref:refs/heads/" + p.Branch,
+			GitHubIssuer + ":sub": "repo:" + p.Repository + ":environment:" + p.Environment,
 		},
 	}, jsii.String("sts:AssumeRoleWithWebIdentity"))
 
@@ -141,7 +152,7 @@ func NewCIRole(scope constructs.Construct, id string, p CIRoleProps) *CIRole {
 	}
 	role := awsiam.NewRole(c, jsii.String("Role"), &awsiam.RoleProps{
 		AssumedBy:          principal,
-		Description:        jsii.String("CI deploy role for " + p.Repository + "@" + p.Branch + " (blueprint up, jobs push)"),
+		Description:        jsii.String("CI deploy role for " + p.Repository + "@" + p.Branch + ", environment " + p.Environment + " (blueprint up, jobs push)"),
 		MaxSessionDuration: awscdk.Duration_Hours(jsii.Number(2)),
 		InlinePolicies: &map[string]awsiam.PolicyDocument{
 			"Deploy": awsiam.NewPolicyDocument(&awsiam.PolicyDocumentProps{Statements: &statements}),

@@ -98,6 +98,8 @@ func TestParseRejects(t *testing.T) {
 		// ci
 		{"ci repository not owner/name", "ci:\n  github:\n    repository: etl\n",
 			"ci.github.repository", `is "etl"; use the GitHub owner/name`},
+		{"ci environment with a slash", "ci:\n  github:\n    repository: acme/etl\n    environment: prod/eu\n",
+			"ci.github.environment", `is "prod/eu"; use a GitHub environment name such as production`},
 		{"ci provider without repository", "ci:\n  github:\n    providerArn: arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com\n",
 			"ci.github.providerArn", "ci.github.repository is empty"},
 		{"ci provider not GitHub's", "ci:\n  github:\n    repository: acme/etl\n    providerArn: arn:aws:iam::123456789012:oidc-provider/example.com\n",
@@ -315,7 +317,7 @@ func wantDefaults() *Config {
 	return &Config{
 		Name:   "blueprint",
 		Region: "us-east-1",
-		CI:     CI{GitHub: GitHubCI{Branch: "main"}},
+		CI:     CI{GitHub: GitHubCI{Branch: "main", Environment: "production"}},
 		Network: Network{
 			VpcCidr:            "10.0.0.0/16",
 			AzCount:            2,
