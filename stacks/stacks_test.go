@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -22,6 +23,7 @@ import (
 	"github.com/sqletl/blueprint/internal/assembly"
 	"github.com/sqletl/blueprint/internal/cdkapp"
 	"github.com/sqletl/blueprint/internal/config"
+	"github.com/sqletl/blueprint/internal/eksversions"
 	"github.com/sqletl/blueprint/stacks"
 )
 
@@ -143,6 +145,38 @@ func TestDefaultApp(t *testing.T) {
 			body, _ := os.ReadFile(filepath.Join(asm.Dir, s.TemplateFile))
 			if m := secretish.Find(body); m != nil {
 				t.Errorf("%s contains %s", s.Name, m)
+			}
+		}
+	})
+
+	t.Run("versions pinned from the table, CNI before nodes", func(t *testing.T) {
+		cfg, _ := config.Parse(nil)
+		if !slices.Equal(eksversions.Minors(), config.SupportedKubernetesVersions) {
+			t.Errorf("version table covers %v, config supports %v", eksversions.Minors(), config.SupportedKubernetesVersions)
+		}
+		res := asm.Stack("blueprint-cluster").Template.Resources
+		want := stacks.AddonVersions(cfg.Cluster.Version)
+		var cni string
+		for id, r := range res {
+			var p map[string]any
+			_ = json.Unmarshal(r.Properties, &p)
+			switch r.Type {
+			case "AWS::EKS::Addon":
+				if got, _ := p["AddonVersion"].(string); got != want[p["AddonName"].(string)] {
+					t.Errorf("%s AddonVersion = %q, want %q", p["AddonName"], got, want[p["AddonName"].(string)])
+				}
+				if p["AddonName"] == "vpc-cni" {
+					cni = id
+				}
+			case "AWS::EKS::Nodegroup":
+				if p["Version"] != cfg.Cluster.Version {
+					t.Errorf("node group %s Version = %v, want %s", id, p["Version"], cfg.Cluster.Version)
+				}
+			}
+		}
+		for id, r := range res {
+			if r.Type == "AWS::EKS::Nodegroup" && !strings.Contains(fmt.Sprint(r.DependsOn), cni) {
+				t.Errorf("node group %s does not wait for the vpc-cni add-on %s: %v", id, cni, r.DependsOn)
 			}
 		}
 	})

@@ -38,7 +38,7 @@ func TestCIRole(t *testing.T) {
 				Repository: "acme/etl", Environment: tt.branch, Name: "etl", ClusterName: "etl",
 				Stacks: []string{"etl-network", "etl-cluster"}, ReadStacks: []string{"etl-ci"},
 				ExecutionRoleArn: "arn:aws:iam::123456789012:role/etl-cfn-exec",
-				CodeBucket: awss3.NewBucket(stack, jsii.String("Code"), nil), Key: awskms.NewKey(stack, jsii.String("Key"), nil),
+				CodeBucket:       awss3.NewBucket(stack, jsii.String("Code"), nil), Key: awskms.NewKey(stack, jsii.String("Key"), nil),
 				ProviderArn: tt.providerArn,
 			})
 			_, doc := cdktest.Template(t, stack)
