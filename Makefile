@@ -16,7 +16,7 @@ export JSII_DEPRECATED ?= quiet
 
 GO_SOURCES := $(shell find . -name '*.go' -not -path './node_modules/*' -not -path './.cache/*' -not -path './tools/*') go.mod go.sum
 
-.PHONY: setup plan synth lint-templates lint-workflows test vet kube-tools argo-tools moto bench clean help
+.PHONY: setup plan synth lint-templates test vet kube-tools argo-tools moto bench clean help
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -45,14 +45,14 @@ lint-templates: ## cfn-lint every synthesized template (.cfnlintrc.yaml lists ig
 	@echo "cfn-lint: $$(ls $(OUT)/*.template.json | wc -l) templates, no findings"
 
 ACTIONLINT ?= github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
-
-lint-workflows: ## actionlint .github/workflows (built from the Go module proxy)
+.PHONY: lint-workflows
+lint-workflows: ## actionlint .github/workflows (built from the Go module proxy); part of vet, so of make test
 	$(GO) run $(ACTIONLINT)
 
 kube-tools: ## build kube-apiserver, kube-scheduler, kube-controller-manager and kwok from the Go module proxy (cached outside the clone), install etcd
 	hack/kube-tools.sh
 
-vet:
+vet: lint-workflows
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed: $$out" >&2; exit 1; fi
 	$(GO) vet ./...
 
@@ -62,7 +62,7 @@ argo-tools: ## build bin/argovalidate (Argo Workflows' own validator, a separate
 moto:
 	@command -v moto_server >/dev/null || { echo "moto_server is missing: pip install 'moto[server]'" >&2; exit 1; }
 
-test: setup kube-tools argo-tools moto vet lint-workflows ## run every test (real synth, cfn-lint, cdk-nag, moto, API server, Argo validation)
+test: setup kube-tools argo-tools moto vet ## run every test (real synth, cfn-lint, cdk-nag, moto, API server, Argo validation)
 	BLUEPRINT_REQUIRE_KUBE=1 BLUEPRINT_REQUIRE_CDK_CLI=1 BLUEPRINT_REQUIRE_MOTO=1 BLUEPRINT_REQUIRE_ARGO=1 $(GO) test -timeout 60m ./...
 	cd tools/argovalidate && GOWORK=off GOFLAGS=-mod=mod $(GO) test -trimpath ./...
 
