@@ -94,7 +94,9 @@ func checkCIPolicies(t *testing.T, asm *assembly.Assembly) {
 		{"read the CI stack (no-op check)", req("cloudformation:GetTemplate", stack("etl-ci")), true},
 		{"pass the execution role to CloudFormation", req("iam:PassRole", execArn, "iam:PassedToService", "cloudformation.amazonaws.com"), true},
 		{"push jobs", req("s3:PutObject", "${import:etl-analytics:ExportsOutputFnGetAttCodeBucketFF4C7AD6ArnE8FAACAF}/jobs/scd2/x.sql"), true},
-		{"describe the cluster", req("eks:DescribeCluster", "arn:aws:eks:us-east-1:"+acct+":cluster/etl"), true},
+		{"describe the cluster (version check)", req("eks:DescribeCluster", "arn:aws:eks:us-east-1:"+acct+":cluster/etl"), true},
+		{"list the zones", req("ec2:DescribeAvailabilityZones", "*"), true},
+		{"create anything in EC2", req("ec2:CreateVpc", "*", "aws:RequestTag/"+stacks.DeploymentTag, "etl"), false},
 		// cannot
 		{"create a stack not named for this deployment", req("cloudformation:CreateStack", stack("other-app"), asExec...), false},
 		{"create another <name>- stack", req("cloudformation:CreateStack", stack("etl-anything"), asExec...), false},

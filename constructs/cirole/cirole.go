@@ -138,6 +138,9 @@ func NewCIRole(scope constructs.Construct, id string, p CIRoleProps) *CIRole {
 		// GetCallerIdentity and ValidateTemplate have no resource-level
 		// permissions; they reveal nothing beyond the caller.
 		stmt("WhoAmI", []string{"sts:GetCallerIdentity", "cloudformation:ValidateTemplate"}, "*"),
+		// up picks the VPC's zones from the account's list; a describe call
+		// without resource-level permissions.
+		stmt("ListZones", []string{"ec2:DescribeAvailabilityZones"}, "*"),
 		stmt("ListCode", []string{"s3:ListBucket", "s3:GetBucketLocation"}, *p.CodeBucket.BucketArn()),
 		stmt("PushJobs", []string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject"}, *p.CodeBucket.ArnForObjects(jsii.String("jobs/*"))),
 		// up stages templates over CloudFormation's inline limit here.
