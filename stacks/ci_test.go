@@ -120,6 +120,7 @@ func checkCIPolicies(t *testing.T, asm *assembly.Assembly) {
 		{"create a node group", req("eks:CreateNodegroup", "arn:aws:eks:us-east-1:"+acct+":nodegroup/etl/OnDemand/1"), true},
 		{"create a tagged VPC", req("ec2:CreateVpc", "arn:aws:ec2:us-east-1:"+acct+":vpc/*", "aws:RequestTag/"+stacks.DeploymentTag, "etl"), true},
 		{"add a route to a tagged route table", req("ec2:CreateRoute", "arn:aws:ec2:us-east-1:"+acct+":route-table/rtb-1", "aws:ResourceTag/"+stacks.DeploymentTag, "etl"), true},
+		{"private DNS of an interface endpoint", req("route53:AssociateVPCWithHostedZone", "arn:aws:route53:::hostedzone/Z1"), true},
 		{"create a deployment bucket", req("s3:CreateBucket", "arn:aws:s3:::etl-data-datalakebucket-1x2y"), true},
 		{"create the Glue database", req("glue:CreateDatabase", "arn:aws:glue:us-east-1:"+acct+":database/etl_lake"), true},
 		// cannot

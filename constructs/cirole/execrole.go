@@ -118,6 +118,9 @@ func NewExecutionRole(scope constructs.Construct, id string, p ExecRoleProps) aw
 		}, "*"), tagged("aws:ResourceTag")),
 		// Describe calls have no resource-level permissions.
 		stmt("ReadNetwork", []string{"ec2:Describe*"}, "*"),
+		// Interface endpoints with private DNS associate the VPC with an
+		// AWS-owned private hosted zone.
+		stmt("EndpointPrivateDns", []string{"route53:AssociateVPCWithHostedZone", "route53:DisassociateVPCFromHostedZone"}, "*"),
 
 		// Data and analytics, by name.
 		stmt("ManageBuckets", []string{
