@@ -14,9 +14,16 @@ CONFIG  ?= blueprint.yaml
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION ?= 20
 export JSII_DEPRECATED ?= quiet
 
+# The pinned upstream charts as <chart>-<version>.tgz (see its README), read
+# before the chart repositories: $BLUEPRINT_CHART_MIRROR, else the shared
+# mirror next to the clone. Tests that need a chart fail without one.
+CHART_MIRROR ?= $(or $(BLUEPRINT_CHART_MIRROR),$(wildcard $(CURDIR)/../shared/upstream-charts))
+# Upstream sources the tests run (JupyterHub 5.5.0's authenticator).
+UPSTREAM_SRC ?= $(or $(BLUEPRINT_UPSTREAM_SRC),$(wildcard $(CURDIR)/../shared/upstream-src))
+
 GO_SOURCES := $(shell find . -name '*.go' -not -path './node_modules/*' -not -path './.cache/*' -not -path './tools/*') go.mod go.sum
 
-.PHONY: setup plan synth lint-templates test vet kube-tools argo-tools moto bench clean help
+.PHONY: setup plan synth lint-templates test e2e vet kube-tools argo-tools moto hub-deps bench clean help
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -59,12 +66,18 @@ vet: lint-workflows
 argo-tools: ## build bin/argovalidate (Argo Workflows' own validator, a separate Go module; for jobs lint and tests)
 	hack/argovalidate.sh
 
+hub-deps: ## install the Debian python3 packages JupyterHub's authenticator needs (the hub login test)
+	hack/jupyterhub-deps.sh
+
 moto:
 	@command -v moto_server >/dev/null || { echo "moto_server is missing: pip install 'moto[server]'" >&2; exit 1; }
 
-test: setup kube-tools argo-tools moto vet ## run every test (real synth, cfn-lint, cdk-nag, moto, API server, Argo validation)
-	BLUEPRINT_REQUIRE_KUBE=1 BLUEPRINT_REQUIRE_CDK_CLI=1 BLUEPRINT_REQUIRE_MOTO=1 BLUEPRINT_REQUIRE_ARGO=1 $(GO) test -timeout 60m ./...
+test: setup kube-tools argo-tools moto hub-deps vet ## run every test (real synth, cfn-lint, cdk-nag, moto, API server, Argo validation)
+	BLUEPRINT_CHART_MIRROR=$(CHART_MIRROR) BLUEPRINT_UPSTREAM_SRC=$(UPSTREAM_SRC) BLUEPRINT_REQUIRE_KUBE=1 BLUEPRINT_REQUIRE_CDK_CLI=1 BLUEPRINT_REQUIRE_MOTO=1 BLUEPRINT_REQUIRE_ARGO=1 $(GO) test -timeout 60m ./...
 	cd tools/argovalidate && GOWORK=off GOFLAGS=-mod=mod $(GO) test -trimpath ./...
+
+e2e: setup kube-tools moto hub-deps ## only the simulated-cluster end-to-end tests (real charts, scheduler, admission, kwok nodes); ends with a summary table
+	BLUEPRINT_CHART_MIRROR=$(CHART_MIRROR) BLUEPRINT_UPSTREAM_SRC=$(UPSTREAM_SRC) BLUEPRINT_REQUIRE_KUBE=1 BLUEPRINT_REQUIRE_CDK_CLI=1 BLUEPRINT_REQUIRE_MOTO=1 $(GO) test -count=1 -timeout 40m -run 'TestSimulated' ./e2e
 
 bench: setup kube-tools moto ## measured performance + modelled deploy critical path (docs/performance.md)
 	hack/bench.sh

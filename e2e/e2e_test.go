@@ -57,7 +57,12 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	os.Exit(mototest.RunShared(mototest.RunFunc(func() int { return kubetest.RunShared(m, &kube) }), &moto))
+	code := mototest.RunShared(mototest.RunFunc(func() int { return kubetest.RunShared(m, &kube) }), &moto)
+	// make e2e ends with what the simulated-cluster tests saw.
+	if s := simSummary.String(); s != "" {
+		fmt.Print(s)
+	}
+	os.Exit(code)
 }
 
 const testConfig = `name: e2e
@@ -93,6 +98,11 @@ type harness struct {
 // own API server: without a namespace controller, namespaces a previous
 // down deleted stay Terminating for good.
 func newHarness(t testing.TB, env *kubetest.Env) *harness {
+	return newHarnessWithConfig(t, env, testConfig)
+}
+
+// newHarnessWithConfig is newHarness with another blueprint.yaml.
+func newHarnessWithConfig(t testing.TB, env *kubetest.Env, config string) *harness {
 	moto.Require(t)
 	moto.Reset(t)
 	t.Setenv("AWS_PROFILE", "")
@@ -104,7 +114,7 @@ func newHarness(t testing.TB, env *kubetest.Env) *harness {
 	}
 	t.Setenv("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "blueprint.yaml"), []byte(testConfig), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "blueprint.yaml"), []byte(config), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	cfg := moto.AWSConfig(t)
@@ -131,7 +141,7 @@ func (h *harness) run(args ...string) result {
 	f := cli.NewFactory(ios)
 	f.WrapAWSTransport = h.wrapAWS
 	full := append([]string{"--config", filepath.Join(h.dir, "blueprint.yaml"), "--kubeconfig", h.env.KubeconfigPath}, args...)
-	if args[0] == "up" || args[0] == "plan" {
+	if args[0] == "up" || args[0] == "plan" || args[0] == "synth" {
 		full = append(full, "--out", filepath.Join(h.dir, "cdk.out"))
 	}
 	start := time.Now()
@@ -218,7 +228,7 @@ func (h *harness) objectCount(bucket, prefix string) int {
 func (h *harness) seedLogin() {
 	const name = "e2e/jupyterhub-login"
 	_, err := h.secrets.CreateSecret(context.Background(), &secretsmanager.CreateSecretInput{
-		Name: aws.String(name), SecretString: aws.String(`{"username":"etl","password":"generated-in-test-0"}`),
+		Name: aws.String(name), SecretString: aws.String(`{"username":"etl","password":"generatedInTest0aB3cD4eF5gH6iJ7k"}`),
 	})
 	if err != nil && !strings.Contains(err.Error(), "already exists") {
 		h.t.Fatalf("seeding the login secret: %v", err)
@@ -372,7 +382,7 @@ func TestLifecycle(t *testing.T) {
 	if revs := h.helmRevisions("blueprint"); len(revs) != 1 || revs[0] != "1/deployed" {
 		t.Errorf("helm release blueprint revisions = %v, want [1/deployed]", revs)
 	}
-	if strings.Contains(h.run("up").stdout+h.run("status").stdout, "generated-in-test-0") {
+	if strings.Contains(h.run("up").stdout+h.run("status").stdout, "generatedInTest0aB3cD4eF5gH6iJ7k") {
 		t.Fatal("the login password was printed")
 	}
 

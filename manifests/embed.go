@@ -27,6 +27,11 @@ import (
 
 // ArgoVersion is the Argo Workflows release the CRDs in argo-crds/ come
 // from (github.com/argoproj/argo-workflows/v4, manifests/base/crds/full).
+// It stays v4.0.5 while the chart deploys v4.0.6: the Go module proxy
+// serves the module only up to v4.0.5 (tools/argovalidate is pinned there
+// too). internal/helmrelease's TestArgoCRDsMatchChart checks the only
+// schema difference from v4.0.6's CRDs is the wider CronWorkflow schedule
+// pattern (see internal/helmrelease/versions.go).
 const ArgoVersion = "v4.0.5"
 
 //go:embed argo-crds/*.yaml

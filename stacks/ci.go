@@ -8,6 +8,7 @@ import (
 	"github.com/sqletl/blueprint/constructs/cluster"
 	"github.com/sqletl/blueprint/constructs/nag"
 	"github.com/sqletl/blueprint/internal/config"
+	"github.com/sqletl/blueprint/internal/stackreg"
 )
 
 // CIStack holds the optional deploy role a CI pipeline assumes (GitHub
@@ -28,14 +29,22 @@ func newCIStack(scope constructs.Construct, id string, props *awscdk.StackProps,
 		LoginSecret:     LoginSecretName(cfg),
 		ManagedPolicies: ManagedPolicies,
 	})
-	names := StackNames(cfg)
+	// The CI role deploys every stack but its own, which it may only read.
+	var deployable, readOnly []string
+	for _, st := range stackreg.For(cfg).Stacks() {
+		if st.Role == stackreg.CI {
+			readOnly = append(readOnly, st.Name)
+		} else {
+			deployable = append(deployable, st.Name)
+		}
+	}
 	role := cirole.NewCIRole(stack, "Deploy", cirole.CIRoleProps{
 		Repository:  gh.Repository,
 		Branch:      gh.Branch,
 		Environment: gh.Environment,
 		Name:        cfg.Name,
-		Stacks:      names[:4],
-		ReadStacks:  names[4:],
+		Stacks:      deployable,
+		ReadStacks:  readOnly,
 		ClusterName: cfg.Name,
 		CodeBucket:  an.Code,
 		Key:         data.Key.Key,

@@ -1,42 +1,42 @@
 package stacks
 
-import "github.com/sqletl/blueprint/internal/config"
+import (
+	"github.com/sqletl/blueprint/internal/config"
+	"github.com/sqletl/blueprint/internal/stackreg"
+)
 
-// Stack output keys: the contract between the CDK app and the CLI, which
-// reads them after deploying (cluster connection, Helm values, uploads).
+// Stack output keys: the contract between the CDK app and the CLI. They
+// live in the leaf package stackreg (no CDK import) so the CLI can read
+// them without jsii; these names stay for the app's code.
 const (
-	OutputVpcID            = "VpcId"
-	OutputKeyArn           = "DataKeyArn"
-	OutputDataLakeBucket   = "DataLakeBucketName"
-	OutputAccessLogsBucket = "AccessLogsBucketName"
-	OutputGlueDatabase     = "GlueDatabaseName"
-	OutputCodeBucket       = "CodeBucketName"
-	OutputCIRoleArn        = "CIDeployRoleArn"
-	OutputCIExecRoleArn    = "CIExecutionRoleArn"
-	OutputLogsBucket       = "LogsBucketName"
-	OutputAthenaWorkgroup  = "AthenaWorkgroupName"
-	OutputAthenaResults    = "AthenaResultsLocation"
-	OutputLoginSecretArn   = "LoginSecretArn"
-	OutputClusterName      = "ClusterName"
-	OutputClusterEndpoint  = "ClusterEndpoint"
-	OutputClusterCA        = "ClusterCertificateAuthority"
-	OutputOidcIssuer       = "OidcIssuerUrl"
-	OutputArcJobRole       = "ArcJobRoleArn"
-	OutputNotebookRole     = "NotebookRoleArn"
-	OutputArgoServerRole   = "ArgoServerRoleArn"
-	OutputAutoscalerRole   = "ClusterAutoscalerRoleArn"
-	OutputNodeRole         = "NodeRoleArn"
-	OutputLBCRole          = "LoadBalancerControllerRoleArn"
+	OutputVpcID            = stackreg.OutputVpcID
+	OutputKeyArn           = stackreg.OutputKeyArn
+	OutputDataLakeBucket   = stackreg.OutputDataLakeBucket
+	OutputAccessLogsBucket = stackreg.OutputAccessLogsBucket
+	OutputGlueDatabase     = stackreg.OutputGlueDatabase
+	OutputCodeBucket       = stackreg.OutputCodeBucket
+	OutputCIRoleArn        = stackreg.OutputCIRoleArn
+	OutputCIExecRoleArn    = stackreg.OutputCIExecRoleArn
+	OutputLogsBucket       = stackreg.OutputLogsBucket
+	OutputAthenaWorkgroup  = stackreg.OutputAthenaWorkgroup
+	OutputAthenaResults    = stackreg.OutputAthenaResults
+	OutputLoginSecretArn   = stackreg.OutputLoginSecretArn
+	OutputClusterName      = stackreg.OutputClusterName
+	OutputClusterEndpoint  = stackreg.OutputClusterEndpoint
+	OutputClusterCA        = stackreg.OutputClusterCA
+	OutputOidcIssuer       = stackreg.OutputOidcIssuer
+	OutputArcJobRole       = stackreg.OutputArcJobRole
+	OutputNotebookRole     = stackreg.OutputNotebookRole
+	OutputArgoServerRole   = stackreg.OutputArgoServerRole
+	OutputAutoscalerRole   = stackreg.OutputAutoscalerRole
+	OutputNodeRole         = stackreg.OutputNodeRole
+	OutputLBCRole          = stackreg.OutputLBCRole
 )
 
 // CfnLintIgnored lists the cfn-lint rules blueprint's templates are exempt
-// from, with the reason. .cfnlintrc.yaml (make lint-templates) holds the
-// same list; a test keeps the two equal.
-var CfnLintIgnored = map[string]string{
-	"W3010": "availability zones are explicit (network.availabilityZones) so synthesis needs no account lookup and subnets never move between zones",
-}
+// from, with the reason (see stackreg.CfnLintIgnored).
+var CfnLintIgnored = stackreg.CfnLintIgnored
 
 // LoginSecretName is the Secrets Manager name of the generated JupyterHub
-// login. A fixed name per deployment lets the CLI read it without the stack
-// outputs (and tells an operator where to look).
-func LoginSecretName(cfg *config.Config) string { return cfg.Name + "/jupyterhub-login" }
+// login (see stackreg.LoginSecretName).
+func LoginSecretName(cfg *config.Config) string { return stackreg.LoginSecretName(cfg) }

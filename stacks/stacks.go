@@ -23,11 +23,12 @@ import (
 
 	"github.com/sqletl/blueprint/constructs/nag"
 	"github.com/sqletl/blueprint/internal/config"
+	"github.com/sqletl/blueprint/internal/stackreg"
 )
 
 // DeploymentTag is set on every resource; `down` scopes its clean-up of
 // in-cluster load balancers to resources carrying it.
-const DeploymentTag = "blueprint:deployment"
+const DeploymentTag = stackreg.DeploymentTag
 
 // Platform is the assembled app.
 type Platform struct {
@@ -48,26 +49,14 @@ func (p *Platform) Stacks() []awscdk.Stack {
 	return out
 }
 
-// StackNames returns the CloudFormation stack names for cfg, in deployment order.
-func StackNames(cfg *config.Config) []string {
-	names := []string{cfg.Name + "-network", cfg.Name + "-data", cfg.Name + "-analytics", cfg.Name + "-cluster"}
-	if cfg.CI.Enabled() {
-		names = append(names, cfg.Name+"-ci")
-	}
-	return names
-}
+// StackNames returns the CloudFormation stack names for cfg, in deployment
+// order (from the stack registry).
+func StackNames(cfg *config.Config) []string { return stackreg.For(cfg).Names() }
 
 // Dependencies maps each stack name to the stacks it needs first: the
-// graph Build produces (a test keeps the two equal), known without
-// synthesizing, for `down` and `status`.
-func Dependencies(cfg *config.Config) map[string][]string {
-	n := StackNames(cfg)
-	deps := map[string][]string{n[2]: {n[1]}, n[3]: {n[0], n[1], n[2]}}
-	if len(n) > 4 {
-		deps[n[4]] = []string{n[1], n[2], n[3]}
-	}
-	return deps
-}
+// registry's graph, which Build reproduces (a test keeps the two equal),
+// known without synthesizing, for `down` and `status`.
+func Dependencies(cfg *config.Config) map[string][]string { return stackreg.For(cfg).Dependencies() }
 
 // Build adds the platform's stacks to app for a validated cfg.
 func Build(app awscdk.App, cfg *config.Config) *Platform {
@@ -80,12 +69,13 @@ func Build(app awscdk.App, cfg *config.Config) *Platform {
 		app.Node().SetContext(jsii.String("availability-zones:account="+cfg.Account+":region="+cfg.Region),
 			jsii.Strings(cfg.Network.AvailabilityZones...))
 	}
-	names := StackNames(cfg)
-	stackProps := func(name, description string) *awscdk.StackProps {
+	reg := stackreg.For(cfg)
+	stackProps := func(role stackreg.Role) *awscdk.StackProps {
+		s := reg.Stack(role)
 		return &awscdk.StackProps{
-			StackName:   jsii.String(name),
+			StackName:   jsii.String(s.Name),
 			Env:         env,
-			Description: jsii.String(description),
+			Description: jsii.String(s.Description),
 			// The templates have no assets, so `blueprint up` deploys them
 			// with CloudFormation directly and needs no CDK bootstrap; the
 			// bootstrap-version check would make it require one.
@@ -97,12 +87,12 @@ func Build(app awscdk.App, cfg *config.Config) *Platform {
 	}
 
 	p := &Platform{}
-	p.Network = newNetworkStack(app, "Network", stackProps(names[0], "blueprint network: VPC, subnets, NAT, endpoints"), cfg)
-	p.Data = newDataStack(app, "Data", stackProps(names[1], "blueprint data (retained): KMS key, data lake, Glue database"), cfg)
-	p.Analytics = newAnalyticsStack(app, "Analytics", stackProps(names[2], "blueprint analytics: code and logs buckets, Athena workgroup, login"), cfg, p.Data)
-	p.Cluster = newClusterStack(app, "Cluster", stackProps(names[3], "blueprint EKS cluster, node groups, add-ons, IRSA roles"), cfg, p.Network, p.Data, p.Analytics)
-	if cfg.CI.Enabled() {
-		p.CI = newCIStack(app, "CI", stackProps(names[4], "blueprint CI deploy role (GitHub OIDC)"), cfg, p.Data, p.Analytics, p.Cluster)
+	p.Network = newNetworkStack(app, "Network", stackProps(stackreg.Network), cfg)
+	p.Data = newDataStack(app, "Data", stackProps(stackreg.Data), cfg)
+	p.Analytics = newAnalyticsStack(app, "Analytics", stackProps(stackreg.Analytics), cfg, p.Data)
+	p.Cluster = newClusterStack(app, "Cluster", stackProps(stackreg.Cluster), cfg, p.Network, p.Data, p.Analytics)
+	if _, ok := reg.Lookup(stackreg.CI); ok {
+		p.CI = newCIStack(app, "CI", stackProps(stackreg.CI), cfg, p.Data, p.Analytics, p.Cluster)
 	}
 
 	// Tags go into the templates and, through the assembly manifest, onto

@@ -24,8 +24,33 @@ import (
 	"github.com/sqletl/blueprint/internal/cdkapp"
 	"github.com/sqletl/blueprint/internal/config"
 	"github.com/sqletl/blueprint/internal/eksversions"
+	"github.com/sqletl/blueprint/internal/stackreg"
 	"github.com/sqletl/blueprint/stacks"
 )
+
+func stackNames(asm *assembly.Assembly) []string {
+	var out []string
+	for _, s := range asm.Stacks {
+		out = append(out, s.Name)
+	}
+	return out
+}
+
+func sorted(s []string) []string {
+	s = append([]string(nil), s...)
+	sort.Strings(s)
+	return s
+}
+
+func slicesWithout(s []string, v string) []string {
+	var out []string
+	for _, x := range s {
+		if x != v {
+			out = append(out, x)
+		}
+	}
+	return out
+}
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
@@ -78,6 +103,36 @@ func TestDefaultApp(t *testing.T) {
 		}
 		if !asm.Stack("blueprint-data").TerminationProtection {
 			t.Error("the data stack must have termination protection")
+		}
+		// The registry (read by up, down, status, critpath) describes
+		// exactly the synthesized stacks: names, data-holding, outputs.
+		reg := stackreg.For(cfg)
+		if regNames, synthNames := sorted(reg.Names()), sorted(stackNames(asm)); fmt.Sprint(regNames) != fmt.Sprint(synthNames) {
+			t.Errorf("registry stacks %v, synthesized %v", reg.Names(), stackNames(asm))
+		}
+		for _, s := range asm.Stacks {
+			r, ok := reg.ByName(s.Name)
+			if !ok {
+				continue
+			}
+			if r.HoldsData != s.TerminationProtection {
+				t.Errorf("%s: registry HoldsData=%v, synthesized termination protection %v", s.Name, r.HoldsData, s.TerminationProtection)
+			}
+			var outs []string
+			for k := range s.Template.Outputs {
+				if !strings.HasPrefix(k, "ExportsOutput") { // CDK's own cross-stack exports
+					outs = append(outs, k)
+				}
+			}
+			sort.Strings(outs)
+			want := append([]string(nil), r.Outputs...)
+			if s.Name == "blueprint-cluster" { // LBC role only with public access
+				want = slicesWithout(want, stackreg.OutputLBCRole)
+			}
+			sort.Strings(want)
+			if fmt.Sprint(outs) != fmt.Sprint(want) {
+				t.Errorf("%s: synthesized outputs %v, registry says %v", s.Name, outs, want)
+			}
 		}
 	})
 

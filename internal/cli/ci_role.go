@@ -1,7 +1,7 @@
 package cli
 
 import (
-	"github.com/sqletl/blueprint/stacks"
+	"github.com/sqletl/blueprint/internal/stackreg"
 
 	"context"
 	"errors"
@@ -17,7 +17,7 @@ import (
 
 // OutputCIRoleArn is the output of the "<name>-ci" stack holding the deploy
 // role's ARN (see constructs/cirole).
-const OutputCIRoleArn = stacks.OutputCIRoleArn
+const OutputCIRoleArn = stackreg.OutputCIRoleArn
 
 // CIRoleOptions are the inputs of `blueprint ci-role`.
 type CIRoleOptions struct {
@@ -97,7 +97,7 @@ func ciRoleRun(ctx context.Context, opts *CIRoleOptions) error {
 			switch aws.ToString(o.OutputKey) {
 			case OutputCIRoleArn:
 				res.RoleArn = aws.ToString(o.OutputValue)
-			case stacks.OutputCIExecRoleArn:
+			case stackreg.OutputCIExecRoleArn:
 				res.ExecutionRoleArn = aws.ToString(o.OutputValue)
 			}
 		}

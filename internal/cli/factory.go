@@ -61,6 +61,9 @@ type GlobalOptions struct {
 	NoColor        bool
 	// Kubeconfig overrides the cluster connection (see Factory.KubeConfig).
 	Kubeconfig string
+	// ChartMirror is a directory of <chart>-<version>.tgz read before the
+	// chart repositories (--chart-mirror, else $BLUEPRINT_CHART_MIRROR).
+	ChartMirror string
 }
 
 // NewFactory returns a Factory whose providers do nothing until called.
@@ -80,7 +83,7 @@ func NewFactory(ios *ui.IOStreams) *Factory {
 		}
 		return awsapi.Load(ctx, awsapi.Options{Region: cfg.Region, Profile: f.Globals.Profile, WrapTransport: f.WrapAWSTransport})
 	}
-	f.Releases = newReleases
+	f.Releases = f.newReleases
 	f.InCluster = f.newInCluster
 	f.KubeConfig = func(ctx context.Context) (*rest.Config, error) {
 		in, err := f.InCluster(ctx)

@@ -45,23 +45,39 @@ func (f *Factory) newInCluster(ctx context.Context) (*InClusterDeps, error) {
 	}, nil
 }
 
-func newReleases() platform.Releases { return &helmrelease.Releases{} }
+func (f *Factory) newReleases() platform.Releases { return f.helmReleases() }
+
+// helmReleases is the Helm side, reading charts from the chart mirror
+// when one is given.
+func (f *Factory) helmReleases() *helmrelease.Releases {
+	return &helmrelease.Releases{ChartMirror: f.chartMirror()}
+}
+
+// chartMirror is --chart-mirror, else $BLUEPRINT_CHART_MIRROR.
+func (f *Factory) chartMirror() string {
+	if f.Globals.ChartMirror != "" {
+		return f.Globals.ChartMirror
+	}
+	return os.Getenv(helmrelease.MirrorEnv)
+}
 
 // sampleJobs uploads the embedded sample jobs to the code bucket and
 // applies their WorkflowTemplates and CronWorkflows (up's last step).
 type sampleJobs struct{ objects etl.S3API }
 
-func (j sampleJobs) Push(ctx context.Context, kubeCfg *rest.Config, out *outputs.Platform) (int, error) {
+// Samples are installed once: files and schedules the user changed are
+// kept (KeepChanged) unless restore.
+func (j sampleJobs) Push(ctx context.Context, kubeCfg *rest.Config, out *outputs.Platform, restore bool) (platform.SamplesResult, error) {
 	if out.CodeBucket == "" {
-		return 0, fmt.Errorf("the code bucket is not deployed")
+		return platform.SamplesResult{}, fmt.Errorf("the code bucket is not deployed")
 	}
 	dyn, err := dynamic.NewForConfig(kubeCfg)
 	if err != nil {
-		return 0, err
+		return platform.SamplesResult{}, err
 	}
-	res, err := etl.Push(ctx, etl.PushOptions{Objects: j.objects, Bucket: out.CodeBucket, Source: jobs.Samples, Kube: dyn})
+	res, err := etl.Push(ctx, etl.PushOptions{Objects: j.objects, Bucket: out.CodeBucket, Source: jobs.Samples, Kube: dyn, KeepChanged: !restore})
 	if err != nil {
-		return 0, fmt.Errorf("uploading the sample jobs: %w", err)
+		return platform.SamplesResult{}, fmt.Errorf("uploading the sample jobs: %w", err)
 	}
-	return len(res.Uploaded), nil
+	return platform.SamplesResult{Uploaded: len(res.Uploaded), Kept: res.Kept}, nil
 }

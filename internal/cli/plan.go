@@ -120,7 +120,10 @@ func printPlan(io *ui.IOStreams, res *platform.PlanResult) {
 	fmt.Fprintln(w, cs.Bold("\nChecks"))
 	for _, c := range res.Checks {
 		mark := cs.Green("✓")
-		if !c.Passed {
+		switch {
+		case !c.Ran:
+			mark = cs.Yellow("!") // not run: proves nothing, never shown as passed
+		case !c.Passed:
 			mark = cs.Red("✗")
 		}
 		fmt.Fprintf(w, "  %s %s: %s\n", mark, c.Name, c.Detail)

@@ -24,25 +24,30 @@ type RenderOptions struct {
 }
 
 func newCmdRender(f *Factory, runF func(*RenderOptions) error) *cobra.Command {
-	opts := &RenderOptions{IO: f.IOStreams, Render: (&helmrelease.Releases{}).Render}
+	opts := &RenderOptions{IO: f.IOStreams}
 	cmd := &cobra.Command{
 		Use:   "render",
 		Short: "Write the Kubernetes manifests of every Helm release, without a cluster",
 		Long: `Render every Helm release blueprint installs into a directory, one
 <release>.yaml each, without a cluster or AWS credentials. blueprint's own
 chart is in the binary and always renders; an upstream chart (Argo Workflows,
-JupyterHub, cluster-autoscaler, ...) renders when its repository, OCI
-registry or local directory (platform.<release>.chart) is reachable, and is
-otherwise listed as skipped with the reason.
+JupyterHub, cluster-autoscaler, ...) renders from platform.<release>.chart
+when set, else from the chart mirror (--chart-mirror) when it holds the
+pinned <chart>-<version>.tgz, else from its repository; when none is
+reachable it is listed as skipped with the reason.
 
 Values that come from deployed stacks (bucket names, role ARNs) are left
 empty.`,
 		Example: `  blueprint render
+  blueprint render --chart-mirror ../upstream-charts
   blueprint render --out /tmp/manifests -o json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Output = f.Globals.Output
 			opts.Config = f.Config
+			if opts.Render == nil {
+				opts.Render = f.helmReleases().Render
+			}
 			if opts.OutDir == "" {
 				return usageErrorf("--out must not be empty; give a directory for the manifests")
 			}

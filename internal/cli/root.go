@@ -84,6 +84,7 @@ commented one). Results go to stdout, progress to stderr.`,
 	pf.BoolVarP(&g.Verbose, "verbose", "v", false, "show detailed progress on stderr")
 	pf.BoolVar(&g.NoColor, "no-color", false, "no colour in output (NO_COLOR=1 does the same)")
 	pf.StringVar(&g.Kubeconfig, "kubeconfig", "", "use this kubeconfig instead of the blueprint's EKS cluster ($BLUEPRINT_KUBECONFIG)")
+	pf.StringVar(&g.ChartMirror, "chart-mirror", "", "directory of <chart>-<version>.tgz read before the upstream chart repositories ($BLUEPRINT_CHART_MIRROR)")
 
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return &UsageError{Err: err}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -89,6 +90,12 @@ func (pp progressPrinter) event(e deploy.Event) {
 	}
 	if e.Failed() {
 		pp.p.Warn("%s", line)
+		return
+	}
+	if e.ResourceType == "" && e.LogicalID == e.Stack {
+		// The deployer's own recovery of a failed stack (continuing a
+		// rollback, retrying a delete): always said.
+		pp.p.Info("stack %s: %s %s", e.Stack, strings.ToLower(strings.ReplaceAll(e.Status, "_", " ")), e.Reason)
 		return
 	}
 	pp.p.Detail("%s", line)

@@ -19,6 +19,8 @@ type UpOptions struct {
 	DryRun bool
 	// CfnRoleArn is --cfn-role-arn: CloudFormation's service role.
 	CfnRoleArn string
+	// RestoreSamples is --restore-samples.
+	RestoreSamples bool
 	// Build returns the fully wired action; called only for a real run.
 	Build func(ctx context.Context, outDir string, pp progressPrinter) (*platform.UpOptions, error)
 	Plan  *PlanOptions
@@ -58,6 +60,7 @@ after a failure continues where it stopped. --dry-run is 'blueprint plan'.`,
 	}
 	cmd.Flags().StringVar(&opts.OutDir, "out", "cdk.out", "directory for the cloud assembly")
 	cmd.Flags().StringVar(&opts.CfnRoleArn, "cfn-role-arn", "", "IAM role CloudFormation deploys the stacks as (e.g. the CDK bootstrap's cfn-exec-role, for a least-privilege CI role)")
+	cmd.Flags().BoolVar(&opts.RestoreSamples, "restore-samples", false, "put blueprint's sample jobs and schedules back over your changes to them (by default up installs them once and keeps your edits)")
 	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "only plan: synthesize, check and print the steps (no credentials needed)")
 	return cmd
 }
@@ -83,6 +86,7 @@ func upRun(ctx context.Context, opts *UpOptions) error {
 		return err
 	}
 	up.ExecutionRoleArn = opts.CfnRoleArn
+	up.RestoreSamples = opts.RestoreSamples
 	res, err := up.Run(ctx)
 	if err != nil {
 		return err
@@ -111,6 +115,15 @@ func upRun(ctx context.Context, opts *UpOptions) error {
 	}
 	if changed == 0 {
 		fmt.Fprintln(w, "\nNo stack changes.")
+	}
+	if len(res.SamplesKept) > 0 {
+		fmt.Fprintf(w, "\nKept your changes to %d sample file(s) (blueprint up --restore-samples puts them back):\n", len(res.SamplesKept))
+		for _, k := range res.SamplesKept {
+			fmt.Fprintln(w, "  "+k)
+		}
+	}
+	if res.DeployerPrincipal != "" {
+		fmt.Fprintf(w, "\nCluster-admin also granted to %s (DeployerPrincipalArn).\n", res.DeployerPrincipal)
 	}
 	fmt.Fprintln(w, "\nNext:")
 	for _, s := range res.NextSteps {

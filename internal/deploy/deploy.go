@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -20,7 +21,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 
-	"github.com/sqletl/blueprint/internal/outputs"
+	"github.com/aws/smithy-go"
+
 	"github.com/sqletl/blueprint/internal/wait"
 )
 
@@ -40,6 +42,7 @@ type API interface {
 	DescribeStackEvents(context.Context, *cloudformation.DescribeStackEventsInput, ...func(*cloudformation.Options)) (*cloudformation.DescribeStackEventsOutput, error)
 	DeleteStack(context.Context, *cloudformation.DeleteStackInput, ...func(*cloudformation.Options)) (*cloudformation.DeleteStackOutput, error)
 	UpdateTerminationProtection(context.Context, *cloudformation.UpdateTerminationProtectionInput, ...func(*cloudformation.Options)) (*cloudformation.UpdateTerminationProtectionOutput, error)
+	ContinueUpdateRollback(context.Context, *cloudformation.ContinueUpdateRollbackInput, ...func(*cloudformation.Options)) (*cloudformation.ContinueUpdateRollbackOutput, error)
 }
 
 // TemplateStore puts a template where CloudFormation can read it and
@@ -92,13 +95,54 @@ type Error struct {
 	Stack, Status string
 	// FirstFailure is the earliest failed resource event, if any.
 	FirstFailure *Event
+	// Reason is the stack's StackStatusReason (e.g. an export in use).
+	Reason string
+	// Blockers are the resources a delete could not remove.
+	Blockers []Event
+	// Action, when set, is what a person must do: blueprint will not
+	// guess (ActionNeeded reports it). Console links to the stack.
+	Action, Console string
 }
 
 func (e *Error) Error() string {
-	if f := e.FirstFailure; f != nil {
-		return fmt.Sprintf("stack %q ended in %s: %s (%s) %s: %s", e.Stack, e.Status, f.LogicalID, f.ResourceType, f.Status, f.Reason)
+	var b strings.Builder
+	fmt.Fprintf(&b, "stack %q ended in %s", e.Stack, e.Status)
+	switch {
+	case len(e.Blockers) > 0:
+		b.WriteString("; the delete was blocked by:")
+		for _, f := range e.Blockers {
+			fmt.Fprintf(&b, " %s (%s): %s;", f.LogicalID, f.ResourceType, f.Reason)
+		}
+	case e.FirstFailure != nil:
+		f := e.FirstFailure
+		fmt.Fprintf(&b, ": %s (%s) %s: %s", f.LogicalID, f.ResourceType, f.Status, f.Reason)
+	case e.Reason != "":
+		b.WriteString(": " + e.Reason)
 	}
-	return fmt.Sprintf("stack %q ended in %s", e.Stack, e.Status)
+	if e.Action != "" {
+		b.WriteString("\n  A person must act: " + e.Action)
+	}
+	if e.Console != "" {
+		b.WriteString("\n  Console: " + e.Console)
+	}
+	return b.String()
+}
+
+// ActionNeeded reports whether err is a stack state blueprint does not
+// resolve on its own.
+func ActionNeeded(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Action != ""
+}
+
+// ConsoleURL links to a stack (by ID or name) in the CloudFormation console.
+func ConsoleURL(stack string) string {
+	region := "us-east-1"
+	if parts := strings.Split(stack, ":"); len(parts) > 4 && strings.HasPrefix(stack, "arn:") {
+		region = parts[3]
+	}
+	return fmt.Sprintf("https://%s.console.aws.amazon.com/cloudformation/home?region=%s#/stacks/stackinfo?stackId=%s",
+		region, region, url.QueryEscape(stack))
 }
 
 func (d *Deployer) clock() wait.Clock {
@@ -128,14 +172,8 @@ func (d *Deployer) Deploy(ctx context.Context, s Stack) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	if current != nil && (current.StackStatus == types.StackStatusRollbackComplete || current.StackStatus == types.StackStatusReviewInProgress) {
-		// A first create that failed (or a change set never executed)
-		// leaves a stack that can only be deleted; then create afresh.
-		d.emit(Event{Stack: s.Name, LogicalID: s.Name, Status: "DELETING_INCOMPLETE_CREATE", Time: d.clock().Now()})
-		if _, err := d.Delete(ctx, s.Name); err != nil {
-			return res, err
-		}
-		current = nil
+	if current, err = d.recover(ctx, current); err != nil {
+		return res, err
 	}
 	body, url, err := d.templateSource(ctx, s)
 	if err != nil {
@@ -144,6 +182,7 @@ func (d *Deployer) Deploy(ctx context.Context, s Stack) (Result, error) {
 	if current == nil {
 		return d.create(ctx, s, body, url)
 	}
+	s.Parameters = keepDeployed(current, s)
 	same, err := d.upToDate(ctx, current, s)
 	if err != nil {
 		return res, err
@@ -192,6 +231,116 @@ func (d *Deployer) Deploy(ctx context.Context, s Stack) (Result, error) {
 		return res, d.failure(ctx, s.Name, final.StackStatus, started)
 	}
 	return res, d.protect(ctx, final, s)
+}
+
+// recover brings a stack left in a failed state to one that can be
+// deployed: nil (create afresh) or a stack that can take a change set.
+//
+//	UPDATE_ROLLBACK_FAILED        continue the rollback; if it cannot
+//	                              finish, a person must skip or fix resources
+//	ROLLBACK_COMPLETE/_FAILED,    the first create failed: delete and create
+//	REVIEW_IN_PROGRESS            afresh, even when termination-protected,
+//	                              once the events prove it never completed
+//	                              (so it never held data)
+//	DELETE_FAILED                 retry the delete, then create afresh;
+//	                              protected (data) stacks: a person decides
+//	UPDATE_ROLLBACK_COMPLETE      deployable: the update is simply retried
+func (d *Deployer) recover(ctx context.Context, current *types.Stack) (*types.Stack, error) {
+	if current == nil {
+		return nil, nil
+	}
+	name, id := aws.ToString(current.StackName), aws.ToString(current.StackId)
+	protected := aws.ToBool(current.EnableTerminationProtection)
+	switch current.StackStatus {
+	case types.StackStatusUpdateRollbackFailed:
+		return d.continueRollback(ctx, current)
+	case types.StackStatusRollbackComplete, types.StackStatusRollbackFailed, types.StackStatusReviewInProgress:
+		if protected {
+			completed, err := d.everCompleted(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			if completed {
+				return nil, &Error{Stack: name, Status: string(current.StackStatus), Reason: aws.ToString(current.StackStatusReason),
+					Action:  "the stack once completed and may hold data; blueprint does not replace it. Inspect it and delete or repair it yourself",
+					Console: ConsoleURL(id)}
+			}
+			// Never completed: its create failed, nothing was ever
+			// written through it. Its retained resources stay (Retain).
+			d.emit(Event{Stack: name, LogicalID: name, Status: "UNPROTECTING_FAILED_CREATE", Reason: "first create failed; it never held data", Time: d.clock().Now()})
+			if err := d.Unprotect(ctx, id); err != nil {
+				return nil, fmt.Errorf("turning off termination protection of %q (its first create failed): %w", name, err)
+			}
+			current.EnableTerminationProtection = aws.Bool(false)
+		}
+		d.emit(Event{Stack: name, LogicalID: name, Status: "DELETING_INCOMPLETE_CREATE", Time: d.clock().Now()})
+		if _, err := d.deleteSettled(ctx, current); err != nil {
+			return nil, err
+		}
+		return nil, nil
+	case types.StackStatusDeleteFailed:
+		if protected {
+			return nil, &Error{Stack: name, Status: string(current.StackStatus), Reason: aws.ToString(current.StackStatusReason),
+				Action:  "a delete of this termination-protected (data) stack failed part-way; check what is left of the data, then finish with `blueprint down --delete-data` or repair the stack",
+				Console: ConsoleURL(id)}
+		}
+		d.emit(Event{Stack: name, LogicalID: name, Status: "RETRYING_FAILED_DELETE", Time: d.clock().Now()})
+		if _, err := d.deleteSettled(ctx, current); err != nil {
+			return nil, err
+		}
+		return nil, nil
+	}
+	return current, nil
+}
+
+// continueRollback finishes a rollback that failed (UPDATE_ROLLBACK_FAILED,
+// often a resource changed or deleted outside CloudFormation meanwhile).
+func (d *Deployer) continueRollback(ctx context.Context, current *types.Stack) (*types.Stack, error) {
+	name, id := aws.ToString(current.StackName), aws.ToString(current.StackId)
+	d.emit(Event{Stack: name, LogicalID: name, Status: "CONTINUING_UPDATE_ROLLBACK", Time: d.clock().Now()})
+	started := d.clock().Now()
+	if _, err := d.API.ContinueUpdateRollback(ctx, &cloudformation.ContinueUpdateRollbackInput{StackName: aws.String(id), RoleARN: d.roleARN()}); err != nil {
+		return nil, fmt.Errorf("continuing the failed rollback of %q: %w", name, err)
+	}
+	final, err := d.waitStack(ctx, id, started)
+	if err != nil {
+		return nil, err
+	}
+	if final != nil && final.StackStatus == types.StackStatusUpdateRollbackComplete {
+		return final, nil
+	}
+	e := d.failure(ctx, id, types.StackStatusUpdateRollbackFailed, started).(*Error)
+	e.Stack = name
+	skip := "<LogicalId>"
+	if e.FirstFailure != nil {
+		skip = e.FirstFailure.LogicalID
+	}
+	e.Action = fmt.Sprintf("the rollback cannot finish on its own. Fix the resource named above, or skip it: "+
+		"aws cloudformation continue-update-rollback --stack-name %s --resources-to-skip %s; then run up again", name, skip)
+	e.Console = ConsoleURL(id)
+	return nil, e
+}
+
+// everCompleted reports whether the stack ever reached CREATE_COMPLETE or
+// UPDATE_COMPLETE, from its whole event history.
+func (d *Deployer) everCompleted(ctx context.Context, id string) (bool, error) {
+	in := &cloudformation.DescribeStackEventsInput{StackName: aws.String(id)}
+	for {
+		out, err := d.API.DescribeStackEvents(ctx, in)
+		if err != nil {
+			return false, fmt.Errorf("reading the events of %q: %w", id, err)
+		}
+		for _, e := range out.StackEvents {
+			if aws.ToString(e.ResourceType) == "AWS::CloudFormation::Stack" && aws.ToString(e.PhysicalResourceId) == id &&
+				(e.ResourceStatus == types.ResourceStatusCreateComplete || e.ResourceStatus == types.ResourceStatusUpdateComplete) {
+				return true, nil
+			}
+		}
+		if out.NextToken == nil {
+			return false, nil
+		}
+		in.NextToken = out.NextToken
+	}
 }
 
 var capabilities = []types.Capability{types.CapabilityCapabilityIam, types.CapabilityCapabilityNamedIam}
@@ -247,30 +396,55 @@ func (d *Deployer) templateSource(ctx context.Context, s Stack) (body, url *stri
 }
 
 // Delete deletes the stack and waits. Deleting a stack that does not exist
-// is not an error (deleted=false).
+// is not an error (deleted=false). A delete that fails (DELETE_FAILED) is
+// retried once, as some blockers clear by themselves (an ENI still
+// detaching); if it fails again the error names every resource that
+// blocked it.
 func (d *Deployer) Delete(ctx context.Context, name string) (deleted bool, err error) {
 	current, err := d.settle(ctx, name)
 	if err != nil || current == nil {
 		return false, err
 	}
+	return d.deleteSettled(ctx, current)
+}
+
+func (d *Deployer) deleteSettled(ctx context.Context, current *types.Stack) (bool, error) {
+	name := aws.ToString(current.StackName)
 	if aws.ToBool(current.EnableTerminationProtection) {
 		return false, fmt.Errorf("stack %q has termination protection; it holds data blueprint keeps unless told otherwise", name)
 	}
-	started := d.clock().Now()
 	// Stack IDs stay valid after deletion, unlike names, so polling by ID
 	// sees the final DELETE_COMPLETE.
 	id := aws.ToString(current.StackId)
-	if _, err := d.API.DeleteStack(ctx, &cloudformation.DeleteStackInput{StackName: aws.String(id), RoleARN: d.roleARN()}); err != nil {
-		return false, fmt.Errorf("deleting stack %q: %w", name, err)
+	for attempt := 1; ; attempt++ {
+		started := d.clock().Now()
+		if _, err := d.API.DeleteStack(ctx, &cloudformation.DeleteStackInput{StackName: aws.String(id), RoleARN: d.roleARN()}); err != nil {
+			return false, fmt.Errorf("deleting stack %q: %w", name, err)
+		}
+		final, err := d.waitStack(ctx, id, started)
+		if err != nil {
+			return false, err
+		}
+		if final == nil || final.StackStatus == types.StackStatusDeleteComplete {
+			return true, nil
+		}
+		if final.StackStatus == types.StackStatusDeleteFailed && attempt < 2 {
+			d.emit(Event{Stack: name, LogicalID: name, Status: "RETRYING_FAILED_DELETE", Time: d.clock().Now()})
+			continue
+		}
+		e := d.failure(ctx, id, final.StackStatus, started).(*Error)
+		e.Stack, e.Reason, e.Console = name, aws.ToString(final.StackStatusReason), ConsoleURL(id)
+		if events, err := d.events(ctx, id, started); err == nil {
+			seen := map[string]bool{}
+			for _, ev := range events {
+				if ev.Status == string(types.ResourceStatusDeleteFailed) && ev.LogicalID != name && !seen[ev.LogicalID] {
+					seen[ev.LogicalID] = true
+					e.Blockers = append(e.Blockers, ev)
+				}
+			}
+		}
+		return false, e
 	}
-	final, err := d.waitStack(ctx, id, started)
-	if err != nil {
-		return false, err
-	}
-	if final != nil && final.StackStatus != types.StackStatusDeleteComplete {
-		return false, d.failure(ctx, id, final.StackStatus, started)
-	}
-	return true, nil
 }
 
 // Unprotect turns termination protection off (before --delete-data).
@@ -278,7 +452,7 @@ func (d *Deployer) Unprotect(ctx context.Context, name string) error {
 	_, err := d.API.UpdateTerminationProtection(ctx, &cloudformation.UpdateTerminationProtectionInput{
 		StackName: aws.String(name), EnableTerminationProtection: aws.Bool(false),
 	})
-	if outputs.IsStackMissing(err) {
+	if IsStackMissing(err) {
 		return nil
 	}
 	return err
@@ -286,7 +460,7 @@ func (d *Deployer) Unprotect(ctx context.Context, name string) error {
 
 func (d *Deployer) describe(ctx context.Context, name string) (*types.Stack, error) {
 	out, err := d.API.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(name)})
-	if outputs.IsStackMissing(err) {
+	if IsStackMissing(err) {
 		return nil, nil
 	}
 	if err != nil {
@@ -417,7 +591,7 @@ func (d *Deployer) events(ctx context.Context, stack string, since time.Time) ([
 }
 
 func (d *Deployer) failure(ctx context.Context, stack string, status types.StackStatus, since time.Time) error {
-	e := &Error{Stack: stack, Status: string(status)}
+	e := &Error{Stack: stack, Status: string(status), Console: ConsoleURL(stack)}
 	if events, err := d.events(ctx, stack, since); err == nil {
 		for _, ev := range events {
 			if ev.Failed() && ev.Reason != "" && !strings.Contains(ev.Reason, "Resource creation cancelled") {
@@ -434,6 +608,32 @@ func inProgress(s types.StackStatus) bool { return strings.HasSuffix(string(s), 
 
 func succeeded(s types.StackStatus) bool {
 	return (strings.HasSuffix(string(s), "_COMPLETE")) && !strings.Contains(string(s), "ROLLBACK") && s != types.StackStatusDeleteComplete
+}
+
+// keepDeployed returns s's parameters plus the deployed value of every
+// parameter s leaves out that its template still declares: an update never
+// silently resets a parameter to its default (e.g. one set with
+// `cdk deploy --parameters`). Masked (NoEcho) values cannot be read back
+// and are left to the caller.
+func keepDeployed(current *types.Stack, s Stack) map[string]string {
+	var tpl struct {
+		Parameters map[string]json.RawMessage `json:"Parameters"`
+	}
+	_ = json.Unmarshal(s.Template, &tpl)
+	out := maps.Clone(s.Parameters)
+	if out == nil {
+		out = map[string]string{}
+	}
+	for _, p := range current.Parameters {
+		k, v := aws.ToString(p.ParameterKey), aws.ToString(p.ParameterValue)
+		if _, given := s.Parameters[k]; given || v == "" || v == "****" {
+			continue
+		}
+		if _, declared := tpl.Parameters[k]; declared {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 func parameters(m map[string]string) []types.Parameter {
@@ -497,4 +697,12 @@ func sameJSON(a, b []byte) bool {
 func IsError(err error) bool {
 	var e *Error
 	return errors.As(err, &e)
+}
+
+// IsStackMissing reports whether err is CloudFormation's "Stack with id X
+// does not exist" (a ValidationError, with no dedicated error type).
+func IsStackMissing(err error) bool {
+	var apiErr smithy.APIError
+	return errors.As(err, &apiErr) && apiErr.ErrorCode() == "ValidationError" &&
+		strings.Contains(strings.ToLower(apiErr.ErrorMessage()), "does not exist")
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -77,6 +78,13 @@ type PushOptions struct {
 	Kube dynamic.Interface
 	// Namespace for the Argo objects; default "spark".
 	Namespace string
+	// KeepChanged installs files once (how up installs the samples): a
+	// file whose object in the bucket is not what blueprint last uploaded
+	// (the user edited or deleted it) is left alone and listed in Kept, and
+	// an Argo object is applied only when its file was uploaded now or the
+	// object does not exist yet, so a schedule the user changed or
+	// suspended stays as it is.
+	KeepChanged bool
 }
 
 // PushResult says what Push did. Paths are relative to Source.
@@ -86,6 +94,8 @@ type PushResult struct {
 	Uploaded  []string `json:"uploaded"`
 	Unchanged []string `json:"unchanged"`
 	Deleted   []string `json:"deleted,omitempty"`
+	// Kept lists files left as the user changed them (KeepChanged).
+	Kept []string `json:"kept,omitempty"`
 	// Applied lists the Argo objects as "Kind/name".
 	Applied []string `json:"applied,omitempty"`
 }
@@ -135,11 +145,26 @@ func Push(ctx context.Context, o PushOptions) (*PushResult, error) {
 	}
 
 	next := map[string]manifestEntry{}
+	uploaded := map[string]bool{}
+	kept := map[string]bool{}
 	for _, f := range files {
 		key := o.Prefix + f.path
-		if rec, ok := recorded[key]; ok && rec.SHA256 == f.sum && listed[key] != "" && listed[key] == rec.ETag {
+		rec, known := recorded[key]
+		if known && rec.SHA256 == f.sum && listed[key] != "" && listed[key] == rec.ETag {
 			res.Unchanged = append(res.Unchanged, f.path)
 			next[key] = rec
+			continue
+		}
+		// Changed by someone else: the object is not the one blueprint
+		// last uploaded (edited: another ETag; deleted: gone), or it was
+		// there before blueprint ever uploaded it.
+		userChanged := (known && listed[key] != rec.ETag) || (!known && listed[key] != "")
+		if o.KeepChanged && userChanged {
+			res.Kept = append(res.Kept, f.path)
+			kept[f.path] = true
+			if known {
+				next[key] = rec
+			}
 			continue
 		}
 		out, err := o.Objects.PutObject(ctx, &s3.PutObjectInput{
@@ -153,6 +178,7 @@ func Push(ctx context.Context, o PushOptions) (*PushResult, error) {
 			return res, fmt.Errorf("uploading %s to s3://%s/%s: %w", f.path, o.Bucket, key, err)
 		}
 		res.Uploaded = append(res.Uploaded, f.path)
+		uploaded[f.path] = true
 		next[key] = manifestEntry{SHA256: f.sum, ETag: normETag(aws.ToString(out.ETag))}
 	}
 
@@ -179,13 +205,36 @@ func Push(ctx context.Context, o PushOptions) (*PushResult, error) {
 	}
 
 	if o.Kube != nil {
-		applied, err := ApplyArgo(ctx, o.Kube, o.Namespace, o.Source)
+		var only func(ctx context.Context, path string, u *unstructured.Unstructured) (bool, error)
+		if o.KeepChanged {
+			only = func(ctx context.Context, path string, u *unstructured.Unstructured) (bool, error) {
+				if uploaded[path] {
+					return true, nil
+				}
+				if kept[path] {
+					return false, nil
+				}
+				_, err := o.Kube.Resource(argoResource(u)).Namespace(o.Namespace).Get(ctx, u.GetName(), metav1.GetOptions{})
+				if apierrors.IsNotFound(err) {
+					return true, nil
+				}
+				return false, err
+			}
+		}
+		applied, err := applyArgo(ctx, o.Kube, o.Namespace, o.Source, only)
 		res.Applied = applied
 		if err != nil {
 			return res, err
 		}
 	}
 	return res, nil
+}
+
+func argoResource(u *unstructured.Unstructured) schema.GroupVersionResource {
+	if u.GetKind() == "CronWorkflow" {
+		return CronWorkflows
+	}
+	return WorkflowTemplates
 }
 
 // readSource reads every regular file of src, skipping hidden files and
@@ -321,7 +370,21 @@ func contentType(p string) string {
 // ArgoObjects returns the WorkflowTemplates and CronWorkflows in the YAML
 // files of src (multi-document files allowed), in path order.
 func ArgoObjects(src fs.FS) ([]*unstructured.Unstructured, error) {
-	var objs []*unstructured.Unstructured
+	objs, err := argoObjects(src)
+	out := make([]*unstructured.Unstructured, len(objs))
+	for i, o := range objs {
+		out[i] = o.obj
+	}
+	return out, err
+}
+
+type argoObject struct {
+	path string
+	obj  *unstructured.Unstructured
+}
+
+func argoObjects(src fs.FS) ([]argoObject, error) {
+	var objs []argoObject
 	err := fs.WalkDir(src, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -355,7 +418,7 @@ func ArgoObjects(src fs.FS) ([]*unstructured.Unstructured, error) {
 			if u.GetName() == "" {
 				return fmt.Errorf("%s: document %d: %s has no metadata.name (generateName cannot be applied)", p, i+1, u.GetKind())
 			}
-			objs = append(objs, u)
+			objs = append(objs, argoObject{path: p, obj: u})
 		}
 		return nil
 	})
@@ -368,17 +431,30 @@ func ArgoObjects(src fs.FS) ([]*unstructured.Unstructured, error) {
 // ApplyArgo server-side applies the Argo objects of src into namespace and
 // returns them as "Kind/name".
 func ApplyArgo(ctx context.Context, kube dynamic.Interface, namespace string, src fs.FS) ([]string, error) {
-	objs, err := ArgoObjects(src)
+	return applyArgo(ctx, kube, namespace, src, nil)
+}
+
+// applyArgo applies the objects of src that only accepts (all when nil).
+func applyArgo(ctx context.Context, kube dynamic.Interface, namespace string, src fs.FS,
+	only func(ctx context.Context, path string, u *unstructured.Unstructured) (bool, error)) ([]string, error) {
+	objs, err := argoObjects(src)
 	if err != nil {
 		return nil, err
 	}
 	var applied []string
-	for _, u := range objs {
-		gvr := WorkflowTemplates
-		if u.GetKind() == "CronWorkflow" {
-			gvr = CronWorkflows
-		}
+	for _, o := range objs {
+		u := o.obj
+		gvr := argoResource(u)
 		u.SetNamespace(namespace)
+		if only != nil {
+			ok, err := only(ctx, o.path, u)
+			if err != nil {
+				return applied, fmt.Errorf("reading %s %q in namespace %q: %w", u.GetKind(), u.GetName(), namespace, err)
+			}
+			if !ok {
+				continue
+			}
+		}
 		_, err := kube.Resource(gvr).Namespace(namespace).Apply(ctx, u.GetName(), u, metav1.ApplyOptions{FieldManager: FieldManager, Force: true})
 		if err != nil {
 			return applied, fmt.Errorf("applying %s %q in namespace %q: %w", u.GetKind(), u.GetName(), namespace, err)

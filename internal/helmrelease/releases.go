@@ -51,6 +51,11 @@ type Releases struct {
 	// CacheDir holds downloaded charts, repository indexes and registry
 	// credentials. Default: <user cache dir>/blueprint/helm.
 	CacheDir string
+	// ChartMirror is a directory of <chart>-<version>.tgz archives read
+	// before the chart repositories (air-gapped installs, offline tests);
+	// "" reads the repositories only. A release's own
+	// platform.<release>.chart takes precedence over it.
+	ChartMirror string
 	// Debug receives Helm's debug lines (never values). Nil discards them.
 	Debug func(format string, v ...any)
 	// Clock drives the wait for the CRDs to be established; nil is the wall clock.
@@ -178,6 +183,9 @@ func (r *Releases) Apply(ctx context.Context, kube *rest.Config, cfg *config.Con
 	if cfg.Platform.JupyterHub.IsEnabled() && (login.Username == "" || login.Password == "") {
 		return errors.New("the JupyterHub login is empty; it is read from the login secret in Secrets Manager (stack output LoginSecretArn)")
 	}
+	if n := len(login.Password); cfg.Platform.JupyterHub.IsEnabled() && n < MinLoginPasswordLength {
+		return fmt.Errorf("the JupyterHub login password is %d characters; JupyterHub 5.5 needs at least %d for its admin login: set a longer password in the login secret (stack output LoginSecretArn) and run up again", n, MinLoginPasswordLength)
+	}
 	// Locate every chart before changing anything: an unreachable
 	// repository fails the run up front.
 	loaded := make([]*chart.Chart, len(specs))
@@ -256,8 +264,20 @@ func (r *Releases) installOrUpgrade(ctx context.Context, kube *rest.Config, s sp
 		return fmt.Errorf("reading release %s: %w", s.name, err)
 	}
 	if last.Info.Status.IsPending() {
-		return fmt.Errorf("release %s is %s from an interrupted run; roll it back or uninstall it (`blueprint down`), then run again", s.name, last.Info.Status)
+		// An interrupted run left the release locked: Helm refuses to
+		// upgrade a pending release (helm v3.22.0 pkg/action/upgrade.go
+		// prepareUpgrade: "if lastRelease.Info.Status.IsPending() { return
+		// nil, nil, errPending }"). Recover this release alone.
+		if last, err = r.recoverPending(c, s, last, timeout); err != nil {
+			return err
+		}
+		if last == nil {
+			return r.installOrUpgrade(ctx, kube, s, ch, vals, timeout)
+		}
 	}
+	// A failed release needs nothing first: Helm upgrades a release whose
+	// last revision failed (prepareUpgrade falls back to it when there is
+	// no deployed revision, "lastRelease.Info.Status == release.StatusFailed").
 	if last.Info.Status == release.StatusDeployed {
 		same, err := r.unchanged(c, s, ch, vals, last)
 		if err != nil {
@@ -275,6 +295,34 @@ func (r *Releases) installOrUpgrade(ctx context.Context, kube *rest.Config, s sp
 		return fmt.Errorf("upgrading release %s: %w", s.name, err)
 	}
 	return nil
+}
+
+// recoverPending unlocks a release an interrupted run left pending: an
+// upgrade or rollback is rolled back to the last deployed revision (what
+// `helm rollback` does; Rollback itself does not refuse pending releases,
+// pkg/action/rollback.go prepareRollback); an install that never finished
+// has nothing to roll back to, so that release alone is uninstalled and
+// installed again. It returns the release now last, or nil when it was
+// removed.
+func (r *Releases) recoverPending(c *action.Configuration, s spec, last *release.Release, timeout time.Duration) (*release.Release, error) {
+	if last.Info.Status != release.StatusPendingInstall {
+		if good, err := c.Releases.Deployed(s.name); err == nil && good.Version != last.Version {
+			rb := action.NewRollback(c)
+			rb.Version, rb.Wait, rb.Timeout, rb.MaxHistory = good.Version, true, timeout, maxHistory
+			if err := rb.Run(s.name); err != nil {
+				return nil, fmt.Errorf("release %s was left %s by an interrupted run; rolling it back to revision %d: %w (helm -n %s rollback %s %d retries it)",
+					s.name, last.Info.Status, good.Version, err, s.namespace, s.name, good.Version)
+			}
+			return c.Releases.Last(s.name)
+		}
+	}
+	un := action.NewUninstall(c)
+	un.Wait, un.Timeout = true, timeout
+	if _, err := un.Run(s.name); err != nil {
+		return nil, fmt.Errorf("release %s was left %s by an interrupted install and has no revision to roll back to; uninstalling it: %w (helm -n %s uninstall %s, then run up again)",
+			s.name, last.Info.Status, err, s.namespace, s.name)
+	}
+	return nil, nil
 }
 
 // maxHistory keeps a few revisions for `helm rollback`.

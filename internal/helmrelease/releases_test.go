@@ -167,7 +167,7 @@ func TestUnreachableChartSource(t *testing.T) {
 			r := &Releases{CacheDir: t.TempDir()}
 			// No API server at this address: the chart error must come first.
 			kube := &rest.Config{Host: "https://127.0.0.1:1"}
-			err := r.Apply(context.Background(), kube, parseConfig(t, tt.yaml), testOutputs(), platform.Login{Username: "u", Password: "p-not-shown"})
+			err := r.Apply(context.Background(), kube, parseConfig(t, tt.yaml), testOutputs(), platform.Login{Username: "u", Password: "p-not-shown-0123456789abcdefghijkl"})
 			var chartErr *ChartError
 			if !errors.As(err, &chartErr) {
 				t.Fatalf("err = %v, want a *ChartError", err)

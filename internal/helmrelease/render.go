@@ -27,7 +27,8 @@ type Rendered struct {
 // Render writes each planned release's manifests to dir/<release>.yaml,
 // without a cluster. blueprint's own chart always renders (it is in the
 // binary); an upstream chart that cannot be fetched is skipped with the
-// reason, not an error.
+// reason, not an error. A chart mirror that is itself wrong (no such
+// directory, an archive whose digest does not match) is an error.
 func (r *Releases) Render(ctx context.Context, cfg *config.Config, out *outputs.Platform, dir string) ([]Rendered, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("creating %s: %w", dir, err)
@@ -39,7 +40,7 @@ func (r *Releases) Render(ctx context.Context, cfg *config.Config, out *outputs.
 		}
 		ch, err := r.loadChart(s)
 		var chartErr *ChartError
-		if errors.As(err, &chartErr) {
+		if errors.As(err, &chartErr) && !chartErr.BadMirror {
 			results = append(results, Rendered{Release: s.name, Skipped: chartErr.Error()})
 			continue
 		}

@@ -61,6 +61,9 @@ func platformValues(cfg *config.Config, out *outputs.Platform) (charts.PlatformV
 	}
 	v.AthenaWorkgroup = out.AthenaWorkgroup
 	v.Roles = charts.Roles{ArcJob: out.ArcJobRole, Notebook: out.NotebookRole, ArgoServer: out.ArgoServerRole}
+	if err := placeExecutors(&v, cfg); err != nil {
+		return v, err
+	}
 	return v, nil
 }
 
@@ -182,12 +185,26 @@ const (
 // hubLoginConfig is the hub's authenticator: JupyterHub's built-in
 // shared-password authenticator, for the one generated user, with the
 // password read from the environment (from the Secret) at start-up.
+//
+// The user is an admin, so it logs in with admin_password: in JupyterHub
+// 5.5.0 (jupyterhub/authenticators/shared.py, authenticate) a name in
+// admin_users is checked against admin_password only, never
+// user_password, and admin_password must be 32 characters or more and
+// differ from user_password (_validate_admin_password), or the hub does
+// not start. user_password stays unset: it would let anyone holding it log
+// in as any allowed non-admin name, and there is none. The login secret
+// (constructs/login) generates 32 letters and digits; Apply rejects a
+// shorter password before installing anything.
 const hubLoginConfig = `import os
 c.JupyterHub.authenticator_class = "shared-password"
-c.SharedPasswordAuthenticator.user_password = os.environ["` + loginPasswordEnvVar + `"]
+c.SharedPasswordAuthenticator.admin_password = os.environ["` + loginPasswordEnvVar + `"]
 c.Authenticator.allowed_users = {os.environ["` + loginUsernameEnvVar + `"]}
 c.Authenticator.admin_users = {os.environ["` + loginUsernameEnvVar + `"]}
 `
+
+// MinLoginPasswordLength is JupyterHub 5.5.0's minimum admin_password
+// length (SharedPasswordAuthenticator._ADMIN_PASSWORD_MIN_LENGTH).
+const MinLoginPasswordLength = 32
 
 type hubValues struct {
 	Hub        hubHub        `json:"hub"`
@@ -201,9 +218,14 @@ type hubValues struct {
 
 type hubHub struct {
 	NodeSelector map[string]string `json:"nodeSelector"`
-	ExtraEnv     []envVar          `json:"extraEnv"`
-	ExtraConfig  map[string]string `json:"extraConfig"`
-	DB           hubDB             `json:"db"`
+	// ExtraEnv is a map, name → variable, as z2jh 4.4.0's values.yaml
+	// declares it (hub.extraEnv: {}); a list there makes Helm warn "cannot
+	// overwrite table with non table" on every render and install. The
+	// chart's jupyterhub.extraEnv helper turns each entry into an EnvVar
+	// named by its key (templates/_helpers.tpl).
+	ExtraEnv    map[string]envVar `json:"extraEnv"`
+	ExtraConfig map[string]string `json:"extraConfig"`
+	DB          hubDB             `json:"db"`
 }
 
 type hubDB struct {
@@ -215,9 +237,9 @@ type hubPVC struct {
 	StorageClassName string `json:"storageClassName"`
 }
 
-// envVar is a Kubernetes EnvVar with a secret reference (no literal value).
+// envVar is a Kubernetes EnvVar with a secret reference (no literal
+// value); its name is its key in hubHub.ExtraEnv.
 type envVar struct {
-	Name      string       `json:"name"`
 	ValueFrom envVarSource `json:"valueFrom"`
 }
 
@@ -252,6 +274,19 @@ type hubSingleUser struct {
 	ExtraEnv           map[string]string `json:"extraEnv"`
 	ProfileList        []hubProfile      `json:"profileList"`
 	LifecycleHooks     hubLifecycle      `json:"lifecycleHooks"`
+	CloudMetadata      hubCloudMetadata  `json:"cloudMetadata"`
+}
+
+// hubCloudMetadata is z2jh's singleuser.cloudMetadata. BlockWithIptables
+// is false: z2jh 4.4.0 (files/hub/jupyterhub_config.py) then adds a
+// privileged, root, NET_ADMIN init container, block-cloud-metadata, to
+// every user pod, which the jupyter namespace's Pod Security "baseline"
+// rejects, so no server could start. Notebooks authenticate with IRSA,
+// not the node role, and z2jh's singleuser NetworkPolicy (on by default,
+// egressAllowRules.cloudMetadataServer: false) still denies the metadata
+// address where the CNI enforces NetworkPolicies.
+type hubCloudMetadata struct {
+	BlockWithIptables bool `json:"blockWithIptables"`
 }
 
 type hubLifecycle struct {
@@ -386,9 +421,9 @@ func jupyterHubValues(cfg *config.Config, out *outputs.Platform) (hubValues, err
 	v := hubValues{
 		Hub: hubHub{
 			NodeSelector: onDemand(),
-			ExtraEnv: []envVar{
-				{Name: loginUsernameEnvVar, ValueFrom: envVarSource{SecretKeyRef: secretKeyRef{Name: loginSecretName, Key: loginUsernameKey}}},
-				{Name: loginPasswordEnvVar, ValueFrom: envVarSource{SecretKeyRef: secretKeyRef{Name: loginSecretName, Key: loginPasswordKey}}},
+			ExtraEnv: map[string]envVar{
+				loginUsernameEnvVar: {ValueFrom: envVarSource{SecretKeyRef: secretKeyRef{Name: loginSecretName, Key: loginUsernameKey}}},
+				loginPasswordEnvVar: {ValueFrom: envVarSource{SecretKeyRef: secretKeyRef{Name: loginSecretName, Key: loginPasswordKey}}},
 			},
 			ExtraConfig: map[string]string{"blueprint-login": hubLoginConfig},
 			DB:          hubDB{Type: "sqlite-pvc", PVC: hubPVC{StorageClassName: storageClass}},
@@ -410,6 +445,7 @@ func jupyterHubValues(cfg *config.Config, out *outputs.Platform) (hubValues, err
 				ExtraVolumeMounts: []hubVolumeMount{{Name: samplesVolume, MountPath: samplesMountPath, ReadOnly: true}},
 			},
 			LifecycleHooks: hubLifecycle{PostStart: hubHandler{Exec: hubExec{Command: hubCopySamples()}}},
+			CloudMetadata:  hubCloudMetadata{BlockWithIptables: false},
 			ExtraEnv:       env,
 			ProfileList: []hubProfile{
 				profile("Small", "Arc notebook, %s CPU, %d GiB", j.Profiles.Small, true),

@@ -14,16 +14,25 @@ type Upstream struct {
 	Version, AppVersion string
 }
 
-// Argo Workflows: argo-helm's chart 1.0.13 has appVersion v4.0.5, the
-// Argo release whose CRDs manifests.ArgoCRDs applies (argo-helm tag
-// argo-workflows-1.0.13, charts/argo-workflows/Chart.yaml). A test keeps
-// AppVersion equal to manifests.ArgoVersion.
+// Argo Workflows: argo-helm's chart 1.0.18 deploys v4.0.6, which fixes
+// CVE-2026-54526 (GHSA-48p8-g2fx-3wwm) in v4.0.5 / chart 1.0.13 (argo-helm
+// tag argo-workflows-1.0.18, charts/argo-workflows/Chart.yaml).
+//
+// Two other pins stay on v4.0.5, on purpose: the Go module proxy serves
+// github.com/argoproj/argo-workflows/v4 only up to v4.0.5, so Argo's own
+// validator (tools/argovalidate, bin/argovalidate) is built from v4.0.5,
+// and manifests.ArgoCRDs are the v4.0.5 module's CRDs
+// (manifests.ArgoVersion). TestArgoCRDsMatchChart compares them with the
+// CRDs chart 1.0.18 ships (files/crds/full): the only schema difference
+// is CronWorkflow's spec.schedules pattern, which v4.0.6 widens to allow
+// letters (day and month names, "MON-FRI"); v4.0.5's pattern is the
+// stricter one, so every CronWorkflow the CRDs admit, v4.0.6 runs.
 func argoWorkflowsChart() Upstream {
 	return Upstream{
 		Chart:      "argo-workflows",
 		Repository: "https://argoproj.github.io/argo-helm",
-		Version:    "1.0.13",
-		AppVersion: "v4.0.5",
+		Version:    "1.0.18",
+		AppVersion: "v4.0.6",
 	}
 }
 

@@ -11,7 +11,6 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
-	"github.com/sqletl/blueprint/internal/platform"
 	"github.com/sqletl/blueprint/internal/workloads"
 )
 
@@ -32,13 +31,28 @@ const (
 	noNodeGroup = "(none)"
 )
 
+// ClusterSummary is the Kubernetes side of `status`: the server version
+// and the nodes by node group.
+type ClusterSummary struct {
+	Version    string           `json:"version"`
+	NodeGroups []NodeGroupCount `json:"nodeGroups"`
+}
+
+// NodeGroupCount counts nodes of one node group and capacity type.
+type NodeGroupCount struct {
+	NodeGroup    string `json:"nodeGroup"`
+	CapacityType string `json:"capacityType"`
+	Nodes        int    `json:"nodes"`
+	Ready        int    `json:"ready"`
+}
+
 // Inspector summarises a cluster's version and nodes; it implements
 // platform.ClusterInspector.
 type Inspector struct{}
 
 // Inspect reports the server version and the nodes grouped by node group
 // and capacity type, with how many are Ready.
-func (Inspector) Inspect(ctx context.Context, kube *rest.Config) (*platform.ClusterSummary, error) {
+func (Inspector) Inspect(ctx context.Context, kube *rest.Config) (*ClusterSummary, error) {
 	cs, err := kubernetes.NewForConfig(kube)
 	if err != nil {
 		return nil, err
@@ -59,18 +73,18 @@ func (Inspector) Inspect(ctx context.Context, kube *rest.Config) (*platform.Clus
 			break
 		}
 	}
-	return &platform.ClusterSummary{Version: v.GitVersion, NodeGroups: GroupNodes(nodes)}, nil
+	return &ClusterSummary{Version: v.GitVersion, NodeGroups: GroupNodes(nodes)}, nil
 }
 
 // GroupNodes counts nodes by node group and capacity type, sorted by both.
-func GroupNodes(nodes []corev1.Node) []platform.NodeGroupCount {
+func GroupNodes(nodes []corev1.Node) []NodeGroupCount {
 	type key struct{ group, capacity string }
-	counts := map[key]*platform.NodeGroupCount{}
+	counts := map[key]*NodeGroupCount{}
 	for _, n := range nodes {
 		k := key{cmp.Or(n.Labels[NodeGroupLabel], noNodeGroup), capacityType(n.Labels)}
 		c := counts[k]
 		if c == nil {
-			c = &platform.NodeGroupCount{NodeGroup: k.group, CapacityType: k.capacity}
+			c = &NodeGroupCount{NodeGroup: k.group, CapacityType: k.capacity}
 			counts[k] = c
 		}
 		c.Nodes++
@@ -78,11 +92,11 @@ func GroupNodes(nodes []corev1.Node) []platform.NodeGroupCount {
 			c.Ready++
 		}
 	}
-	out := make([]platform.NodeGroupCount, 0, len(counts))
+	out := make([]NodeGroupCount, 0, len(counts))
 	for _, c := range counts {
 		out = append(out, *c)
 	}
-	slices.SortFunc(out, func(a, b platform.NodeGroupCount) int {
+	slices.SortFunc(out, func(a, b NodeGroupCount) int {
 		return cmp.Or(cmp.Compare(a.NodeGroup, b.NodeGroup), cmp.Compare(a.CapacityType, b.CapacityType))
 	})
 	return out

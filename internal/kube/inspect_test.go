@@ -8,8 +8,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
-
-	"github.com/sqletl/blueprint/internal/platform"
 )
 
 type testNode struct {
@@ -37,7 +35,7 @@ var inspectNodes = []testNode{
 	{"bare", nil, corev1.ConditionTrue},
 }
 
-var inspectWant = []platform.NodeGroupCount{
+var inspectWant = []NodeGroupCount{
 	{NodeGroup: "(none)", CapacityType: "UNKNOWN", Nodes: 1, Ready: 1},
 	{NodeGroup: "blueprint-ondemand", CapacityType: "ON_DEMAND", Nodes: 2, Ready: 1},
 	{NodeGroup: "blueprint-spot", CapacityType: "SPOT", Nodes: 3, Ready: 2},
@@ -49,12 +47,12 @@ func TestGroupNodes(t *testing.T) {
 	tests := []struct {
 		name  string
 		nodes []testNode
-		want  []platform.NodeGroupCount
+		want  []NodeGroupCount
 	}{
-		{"none", nil, []platform.NodeGroupCount{}},
+		{"none", nil, []NodeGroupCount{}},
 		{"mixed", inspectNodes, inspectWant},
 		{"EKS label wins over lifecycle", []testNode{{"n", map[string]string{NodeGroupLabel: "g", CapacityTypeLabel: "SPOT", "lifecycle": "OnDemand"}, corev1.ConditionTrue}},
-			[]platform.NodeGroupCount{{NodeGroup: "g", CapacityType: "SPOT", Nodes: 1, Ready: 1}}},
+			[]NodeGroupCount{{NodeGroup: "g", CapacityType: "SPOT", Nodes: 1, Ready: 1}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

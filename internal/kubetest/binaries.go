@@ -24,14 +24,21 @@ func findBinaries(opts Options) (apiserver, etcd string, err error) {
 }
 
 func findAPIServer(explicit string) (string, error) {
-	if explicit == "" {
-		explicit = os.Getenv(EnvAPIServer)
+	return findRepoBinary("kube-apiserver", explicit, EnvAPIServer)
+}
+
+// findRepoBinary finds a binary hack/kube-tools.sh links into bin/: the
+// explicit path, else $envVar, else bin/<name> next to the nearest go.mod
+// walking up from the working directory.
+func findRepoBinary(name, explicit, envVar string) (string, error) {
+	if explicit == "" && envVar != "" {
+		explicit = os.Getenv(envVar)
 	}
 	if explicit != "" {
 		if isExecutable(explicit) {
 			return explicit, nil
 		}
-		return "", fmt.Errorf("%w: kube-apiserver %q (from options or $%s) is not an executable file", ErrNotInstalled, explicit, EnvAPIServer)
+		return "", fmt.Errorf("%w: %s %q (from options or $%s) is not an executable file", ErrNotInstalled, name, explicit, envVar)
 	}
 	wd, err := os.Getwd()
 	if err != nil {
@@ -41,7 +48,7 @@ func findAPIServer(explicit string) (string, error) {
 	// Walk up to every directory holding a go.mod; the repo root has bin/.
 	for dir := wd; ; dir = filepath.Dir(dir) {
 		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			candidate := filepath.Join(dir, "bin", "kube-apiserver")
+			candidate := filepath.Join(dir, "bin", name)
 			if isExecutable(candidate) {
 				return candidate, nil
 			}
@@ -52,9 +59,9 @@ func findAPIServer(explicit string) (string, error) {
 		}
 	}
 	if len(looked) == 0 {
-		return "", fmt.Errorf("%w: no go.mod above %s to find bin/kube-apiserver; set $%s", ErrNotInstalled, wd, EnvAPIServer)
+		return "", fmt.Errorf("%w: no go.mod above %s to find bin/%s; set $%s", ErrNotInstalled, wd, name, envVar)
 	}
-	return "", fmt.Errorf("%w: kube-apiserver not found at %v (or $%s)", ErrNotInstalled, looked, EnvAPIServer)
+	return "", fmt.Errorf("%w: %s not found at %v (or $%s)", ErrNotInstalled, name, looked, envVar)
 }
 
 func findEtcd(explicit string) (string, error) {

@@ -94,6 +94,10 @@ type Options struct {
 	ExtraAPIServerArgs []string
 	// KeepDir leaves the temp dir (logs, certs, etcd data) after Stop.
 	KeepDir bool
+	// Cluster also runs kube-controller-manager, kube-scheduler and kwok
+	// (see startCluster), and turns on the ServiceAccount admission plugin
+	// as on EKS: a simulated cluster whose nodes the test creates.
+	Cluster bool
 }
 
 // Env is a running etcd + kube-apiserver pair.
@@ -117,10 +121,14 @@ type Env struct {
 	EtcdLog      string
 
 	etcd, apiserver *process
-	keepDir         bool
-	stopOnce        sync.Once
-	stopErr         error
-	unavailable     string // set by RunShared when the binaries are missing
+	// Simulated cluster (Options.Cluster).
+	controllerManager, scheduler, kwok *process
+	mu                                 sync.Mutex
+	extra                              []*process // StartScheduler
+	keepDir                            bool
+	stopOnce                           sync.Once
+	stopErr                            error
+	unavailable                        string // set by RunShared when the binaries are missing
 }
 
 // RESTConfig returns a copy of the admin rest.Config.
@@ -133,7 +141,7 @@ func (e *Env) Environ() []string { return []string{"KUBECONFIG=" + e.KubeconfigP
 // LogTails returns the last n lines of both processes' logs.
 func (e *Env) LogTails(n int) string {
 	var b strings.Builder
-	for _, p := range []*process{e.apiserver, e.etcd} {
+	for _, p := range append(e.clusterProcesses(), e.apiserver, e.etcd) {
 		if p != nil {
 			b.WriteString(p.tail(n))
 		}
@@ -149,6 +157,14 @@ func Launch(ctx context.Context, opts Options) (*Env, error) {
 	if err != nil {
 		return nil, err
 	}
+	var cluster *clusterBinaries
+	if opts.Cluster {
+		b, err := findClusterBinaries()
+		if err != nil {
+			return nil, err
+		}
+		cluster = &b
+	}
 	timeout := opts.StartTimeout
 	if timeout <= 0 {
 		timeout = 2 * time.Minute
@@ -160,14 +176,14 @@ func Launch(ctx context.Context, opts Options) (*Env, error) {
 	// process can grab one in between; retry the (rare) collision.
 	const attempts = 3
 	for i := 1; ; i++ {
-		env, err := launchOnce(ctx, opts, apiserverBin, etcdBin)
+		env, err := launchOnce(ctx, opts, apiserverBin, etcdBin, cluster)
 		if err == nil || i == attempts || !errors.Is(err, errAddrInUse) {
 			return env, err
 		}
 	}
 }
 
-func launchOnce(ctx context.Context, opts Options, apiserverBin, etcdBin string) (_ *Env, err error) {
+func launchOnce(ctx context.Context, opts Options, apiserverBin, etcdBin string, cluster *clusterBinaries) (_ *Env, err error) {
 	dir, err := os.MkdirTemp("", "kubetest-")
 	if err != nil {
 		return nil, err
@@ -240,14 +256,18 @@ func launchOnce(ctx context.Context, opts Options, apiserverBin, etcdBin string)
 		"--service-account-key-file=" + certs.saPubFile,
 		"--service-account-signing-key-file=" + certs.saKeyFile,
 		"--service-cluster-ip-range=" + ServiceClusterIPRange,
-		// No controller-manager creates "default" service accounts, so
-		// the ServiceAccount admission plugin would reject every pod.
-		"--disable-admission-plugins=ServiceAccount",
 		"--allow-privileged=true",
 		// The lease reconciler would publish 127.0.0.1 as the endpoint of
 		// the "kubernetes" service, which endpoint validation rejects.
 		"--endpoint-reconciler-type=none",
 		"--profiling=false",
+	}
+	if cluster == nil {
+		// No controller-manager creates "default" service accounts, so
+		// the ServiceAccount admission plugin would reject every pod.
+		// With Cluster it stays on, as on EKS (PodSecurity is on either way:
+		// it is enabled by default since Kubernetes 1.25).
+		args = append(args, "--disable-admission-plugins=ServiceAccount")
 	}
 	args = append(args, opts.ExtraAPIServerArgs...)
 	env.apiserver, err = startProcess("kube-apiserver", env.APIServerLog, nil, apiserverBin, args...)
@@ -277,6 +297,11 @@ func launchOnce(ctx context.Context, opts Options, apiserverBin, etcdBin string)
 	if err := os.WriteFile(env.KubeconfigPath, env.Kubeconfig, 0o600); err != nil {
 		return nil, err
 	}
+	if cluster != nil {
+		if err := env.startCluster(ctx, *cluster, certs); err != nil {
+			return nil, err
+		}
+	}
 	return env, nil
 }
 
@@ -285,6 +310,9 @@ func launchOnce(ctx context.Context, opts Options, apiserverBin, etcdBin string)
 func (e *Env) Stop() error {
 	e.stopOnce.Do(func() {
 		var errs []error
+		for _, p := range e.clusterProcesses() {
+			errs = append(errs, p.stop(10*time.Second))
+		}
 		// apiserver first, so it does not log etcd connection errors.
 		errs = append(errs, e.apiserver.stop(15*time.Second))
 		errs = append(errs, e.etcd.stop(10*time.Second))

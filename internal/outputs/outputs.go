@@ -5,15 +5,13 @@ package outputs
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
-	"github.com/aws/smithy-go"
 
 	"github.com/sqletl/blueprint/internal/config"
-	"github.com/sqletl/blueprint/stacks"
+	"github.com/sqletl/blueprint/internal/deploy"
+	"github.com/sqletl/blueprint/internal/stackreg"
 )
 
 // Platform holds the stack outputs. A field is empty when its stack is
@@ -43,20 +41,25 @@ type StackAPI interface {
 // Read describes every blueprint stack of cfg and collects their outputs.
 // Stacks that do not exist are skipped, not an error.
 func Read(ctx context.Context, api StackAPI, cfg *config.Config) (*Platform, error) {
+	return ReadRegistry(ctx, api, stackreg.For(cfg))
+}
+
+// ReadRegistry is Read for the stacks of reg.
+func ReadRegistry(ctx context.Context, api StackAPI, reg *stackreg.Registry) (*Platform, error) {
 	p := &Platform{Deployed: map[string]bool{}}
 	fields := map[string]*string{
-		stacks.OutputVpcID: &p.VpcID, stacks.OutputKeyArn: &p.KeyArn, stacks.OutputDataLakeBucket: &p.DataLakeBucket,
-		stacks.OutputAccessLogsBucket: &p.AccessLogsBucket, stacks.OutputGlueDatabase: &p.GlueDatabase,
-		stacks.OutputCodeBucket: &p.CodeBucket, stacks.OutputLogsBucket: &p.LogsBucket,
-		stacks.OutputAthenaWorkgroup: &p.AthenaWorkgroup, stacks.OutputAthenaResults: &p.AthenaResults,
-		stacks.OutputLoginSecretArn: &p.LoginSecretArn, stacks.OutputClusterName: &p.ClusterName,
-		stacks.OutputClusterEndpoint: &p.ClusterEndpoint, stacks.OutputClusterCA: &p.ClusterCA,
-		stacks.OutputOidcIssuer: &p.OidcIssuer, stacks.OutputArcJobRole: &p.ArcJobRole,
-		stacks.OutputNotebookRole: &p.NotebookRole, stacks.OutputArgoServerRole: &p.ArgoServerRole,
-		stacks.OutputAutoscalerRole: &p.AutoscalerRole, stacks.OutputNodeRole: &p.NodeRole,
-		stacks.OutputLBCRole: &p.LBCRole,
+		stackreg.OutputVpcID: &p.VpcID, stackreg.OutputKeyArn: &p.KeyArn, stackreg.OutputDataLakeBucket: &p.DataLakeBucket,
+		stackreg.OutputAccessLogsBucket: &p.AccessLogsBucket, stackreg.OutputGlueDatabase: &p.GlueDatabase,
+		stackreg.OutputCodeBucket: &p.CodeBucket, stackreg.OutputLogsBucket: &p.LogsBucket,
+		stackreg.OutputAthenaWorkgroup: &p.AthenaWorkgroup, stackreg.OutputAthenaResults: &p.AthenaResults,
+		stackreg.OutputLoginSecretArn: &p.LoginSecretArn, stackreg.OutputClusterName: &p.ClusterName,
+		stackreg.OutputClusterEndpoint: &p.ClusterEndpoint, stackreg.OutputClusterCA: &p.ClusterCA,
+		stackreg.OutputOidcIssuer: &p.OidcIssuer, stackreg.OutputArcJobRole: &p.ArcJobRole,
+		stackreg.OutputNotebookRole: &p.NotebookRole, stackreg.OutputArgoServerRole: &p.ArgoServerRole,
+		stackreg.OutputAutoscalerRole: &p.AutoscalerRole, stackreg.OutputNodeRole: &p.NodeRole,
+		stackreg.OutputLBCRole: &p.LBCRole,
 	}
-	for _, name := range stacks.StackNames(cfg) {
+	for _, name := range reg.Names() {
 		out, err := api.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: &name})
 		if IsStackMissing(err) {
 			continue
@@ -80,9 +83,5 @@ func Read(ctx context.Context, api StackAPI, cfg *config.Config) (*Platform, err
 }
 
 // IsStackMissing reports whether err is CloudFormation's "Stack with id X
-// does not exist" (a ValidationError, with no dedicated error type).
-func IsStackMissing(err error) bool {
-	var apiErr smithy.APIError
-	return errors.As(err, &apiErr) && apiErr.ErrorCode() == "ValidationError" &&
-		strings.Contains(strings.ToLower(apiErr.ErrorMessage()), "does not exist")
-}
+// does not exist".
+func IsStackMissing(err error) bool { return deploy.IsStackMissing(err) }

@@ -100,9 +100,17 @@ type ReleaseStatus struct {
 	Status    string `json:"status,omitempty"`
 }
 
-// JobUploader uploads the sample jobs to the code bucket.
+// JobUploader installs the sample jobs: files in the code bucket and their
+// Argo objects, once. Files the user changed are kept unless restore.
 type JobUploader interface {
-	Push(ctx context.Context, kube *rest.Config, out *outputs.Platform) (uploaded int, err error)
+	Push(ctx context.Context, kube *rest.Config, out *outputs.Platform, restore bool) (SamplesResult, error)
+}
+
+// SamplesResult is what installing the samples did.
+type SamplesResult struct {
+	Uploaded int
+	// Kept lists sample files left as the user changed (or removed) them.
+	Kept []string
 }
 
 // Synthesizer writes the cloud assembly for cfg to dir.

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -18,8 +20,8 @@ import (
 	"github.com/sqletl/blueprint/internal/config"
 	"github.com/sqletl/blueprint/internal/deploy"
 	"github.com/sqletl/blueprint/internal/outputs"
+	"github.com/sqletl/blueprint/internal/stackreg"
 	"github.com/sqletl/blueprint/internal/wait"
-	"github.com/sqletl/blueprint/stacks"
 )
 
 // RetainedAPI deletes what the data stack retains, for --delete-data only.
@@ -42,6 +44,8 @@ type DownOptions struct {
 	Retained RetainedAPI
 	// ExternalCluster: see UpOptions.
 	ExternalCluster bool
+	// Registry lists the stacks; nil is stackreg.For(Config).
+	Registry *stackreg.Registry
 	// ExecutionRoleArn: see UpOptions.
 	ExecutionRoleArn string
 	// DeleteData also deletes the data lake, its key and the Glue database.
@@ -74,10 +78,9 @@ func (o *DownOptions) Run(ctx context.Context) (*DownResult, error) {
 		o.Progress = NoProgress{}
 	}
 	res := &DownResult{}
-	names := stacks.StackNames(o.Config)
-	network, data, analytics, cluster := names[0], names[1], names[2], names[3]
+	reg := o.registry()
 
-	out, err := outputs.Read(ctx, o.AWS.Stacks, o.Config)
+	out, err := outputs.ReadRegistry(ctx, o.AWS.Stacks, reg)
 	if err != nil {
 		return res, err
 	}
@@ -85,9 +88,17 @@ func (o *DownOptions) Run(ctx context.Context) (*DownResult, error) {
 		res.NothingToDo = true
 		return res, nil
 	}
-	if !o.DeleteData && len(out.Deployed) == 1 && out.Deployed[data] {
+	// What down deletes: every registered stack, those holding data only
+	// with --delete-data. A stack added to the registry is deleted too.
+	var toDelete []string
+	for _, s := range reg.Stacks() {
+		if !s.HoldsData || o.DeleteData {
+			toDelete = append(toDelete, s.Name)
+		}
+	}
+	if !slices.ContainsFunc(toDelete, func(n string) bool { return out.Deployed[n] }) {
 		res.NothingToDo = true
-		res.Kept = o.kept(out)
+		res.Kept = o.kept(reg, out)
 		return res, nil
 	}
 	if err := o.confirm(out); err != nil {
@@ -96,7 +107,7 @@ func (o *DownOptions) Run(ctx context.Context) (*DownResult, error) {
 
 	var kube *rest.Config
 	steps := []Step{}
-	if out.Deployed[cluster] || o.ExternalCluster {
+	if out.Deployed[reg.Stack(stackreg.Cluster).Name] || o.ExternalCluster {
 		steps = append(steps,
 			Step{Name: "Uninstall the in-cluster platform (load balancers first)", Run: func(ctx context.Context) error {
 				var err error
@@ -124,11 +135,7 @@ func (o *DownOptions) Run(ctx context.Context) (*DownResult, error) {
 	}})
 	steps = append(steps, Step{Name: "Delete the stacks (dependents first)", Run: func(ctx context.Context) error {
 		d := &deploy.Deployer{API: o.AWS.Stacks, RoleARN: o.ExecutionRoleArn, OnEvent: o.OnEvent, Clock: o.Clock, Backoff: o.Backoff}
-		toDelete := []string{network, analytics, cluster}
-		if o.DeleteData {
-			toDelete = append(toDelete, data)
-		}
-		deps := stacks.Dependencies(o.Config)
+		deps := reg.Dependencies()
 		sub := map[string][]string{}
 		for _, n := range toDelete {
 			for _, dep := range deps[n] {
@@ -137,9 +144,12 @@ func (o *DownOptions) Run(ctx context.Context) (*DownResult, error) {
 				}
 			}
 		}
+		// Reversed: a stack is deleted once every stack importing its
+		// exports (the CI stack imports the others') is gone.
+		var mu sync.Mutex
 		return runGraph(ctx, toDelete, reverse(toDelete, sub), func(ctx context.Context, name string) error {
-			if name == data {
-				if err := o.prepareDataDeletion(ctx, d, out); err != nil {
+			if s, _ := reg.ByName(name); s.HoldsData {
+				if err := o.prepareDataDeletion(ctx, d, name); err != nil {
 					return err
 				}
 			}
@@ -148,7 +158,9 @@ func (o *DownOptions) Run(ctx context.Context) (*DownResult, error) {
 				return fmt.Errorf("deleting stack %q: %w", name, err)
 			}
 			if deleted {
+				mu.Lock()
 				res.Deleted = append(res.Deleted, name)
+				mu.Unlock()
 			}
 			return nil
 		})
@@ -162,7 +174,7 @@ func (o *DownOptions) Run(ctx context.Context) (*DownResult, error) {
 		return res, err
 	}
 	if !o.DeleteData {
-		res.Kept = o.kept(out)
+		res.Kept = o.kept(reg, out)
 	}
 	return res, nil
 }
@@ -192,8 +204,20 @@ func (o *DownOptions) confirm(out *outputs.Platform) error {
 	return nil
 }
 
-func (o *DownOptions) kept(out *outputs.Platform) []string {
-	k := []string{"stack " + stacks.StackNames(o.Config)[1] + " (termination-protected)"}
+func (o *DownOptions) registry() *stackreg.Registry {
+	if o.Registry != nil {
+		return o.Registry
+	}
+	return stackreg.For(o.Config)
+}
+
+func (o *DownOptions) kept(reg *stackreg.Registry, out *outputs.Platform) []string {
+	var k []string
+	for _, s := range reg.Stacks() {
+		if s.HoldsData && out.Deployed[s.Name] {
+			k = append(k, "stack "+s.Name+" (termination-protected)")
+		}
+	}
 	if out.DataLakeBucket != "" {
 		k = append(k, "data lake bucket "+out.DataLakeBucket)
 	}
@@ -264,8 +288,8 @@ func (o *DownOptions) empty(ctx context.Context, bucket string) (bool, error) {
 	}
 }
 
-func (o *DownOptions) prepareDataDeletion(ctx context.Context, d *deploy.Deployer, out *outputs.Platform) error {
-	if err := d.Unprotect(ctx, stacks.StackNames(o.Config)[1]); err != nil {
+func (o *DownOptions) prepareDataDeletion(ctx context.Context, d *deploy.Deployer, stack string) error {
+	if err := d.Unprotect(ctx, stack); err != nil {
 		return fmt.Errorf("turning off termination protection: %w", err)
 	}
 	return nil
@@ -298,7 +322,13 @@ func (o *DownOptions) deleteRetained(ctx context.Context, out *outputs.Platform)
 		}
 	}
 	if out.KeyArn != "" {
-		if _, err := o.Retained.ScheduleKeyDeletion(ctx, &kms.ScheduleKeyDeletionInput{KeyId: aws.String(out.KeyArn), PendingWindowInDays: aws.Int32(30)}); err != nil && !isNotFound(err) {
+		// KMS takes the key ID or ARN; the ID also suits emulators that
+		// look keys up by ID only (moto 5.2).
+		keyID := out.KeyArn
+		if _, id, ok := strings.Cut(keyID, ":key/"); ok {
+			keyID = id
+		}
+		if _, err := o.Retained.ScheduleKeyDeletion(ctx, &kms.ScheduleKeyDeletionInput{KeyId: aws.String(keyID), PendingWindowInDays: aws.Int32(30)}); err != nil && !isNotFound(err) {
 			return fmt.Errorf("scheduling deletion of KMS key: %w", err)
 		}
 	}

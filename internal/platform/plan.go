@@ -15,7 +15,7 @@ import (
 	"github.com/sqletl/blueprint/internal/assembly"
 	"github.com/sqletl/blueprint/internal/config"
 	"github.com/sqletl/blueprint/internal/outputs"
-	"github.com/sqletl/blueprint/stacks"
+	"github.com/sqletl/blueprint/internal/stackreg"
 )
 
 // PlanOptions describe what `up` would do, offline: no credentials, no
@@ -58,12 +58,18 @@ type PlanStack struct {
 	Skipped       string   `json:"skipped,omitempty"`
 }
 
-// Check is one offline check's outcome.
+// Check is one offline check's outcome. A check that could not run (its
+// tool is missing) has Ran false and Passed false: it proves nothing, and
+// it is shown as not run, never as passed.
 type Check struct {
 	Name   string `json:"name"`
+	Ran    bool   `json:"ran"`
 	Passed bool   `json:"passed"`
 	Detail string `json:"detail"`
 }
+
+// Failed reports a check that ran and failed.
+func (c Check) Failed() bool { return c.Ran && !c.Passed }
 
 // ErrChecksFailed is returned (with the full result) when a check fails.
 var ErrChecksFailed = errors.New("offline checks failed")
@@ -78,16 +84,17 @@ func (o *PlanOptions) Run(ctx context.Context) (*PlanResult, error) {
 	if asm == nil {
 		return res, err
 	}
-	res.Checks = append(res.Checks, Check{Name: "cdk-nag AwsSolutions", Passed: err == nil, Detail: nagDetail(asm, err)})
+	res.Checks = append(res.Checks, Check{Name: "cdk-nag AwsSolutions", Ran: true, Passed: err == nil, Detail: nagDetail(asm, err)})
 	forbidden := asm.ResourcesOfType(IsForbiddenResource)
-	res.Checks = append(res.Checks, Check{Name: "no custom resources or Lambda", Passed: len(forbidden) == 0, Detail: fmt.Sprint(len(forbidden), " found")})
+	res.Checks = append(res.Checks, Check{Name: "no custom resources or Lambda", Ran: true, Passed: len(forbidden) == 0, Detail: fmt.Sprint(len(forbidden), " found")})
 	res.Checks = append(res.Checks, o.cfnLint(ctx, asm))
 
 	names, deps := stackGraph(asm)
+	reg := stackreg.For(o.Config)
 	for _, n := range names {
 		st := asm.Stack(n)
 		ps := PlanStack{Name: n, Resources: st.Resources, TemplateBytes: st.TemplateSize, DependsOn: append([]string{}, deps[n]...)}
-		if o.ExternalCluster && strings.HasSuffix(n, "-cluster") {
+		if s, ok := reg.ByName(n); ok && o.ExternalCluster && s.NeedsCluster {
 			ps.Skipped = "cluster connection overridden (--kubeconfig)"
 		}
 		res.Stacks = append(res.Stacks, ps)
@@ -104,7 +111,7 @@ func (o *PlanOptions) Run(ctx context.Context) (*PlanResult, error) {
 		return res, fmt.Errorf("writing diagram: %w", err)
 	}
 	for _, c := range res.Checks {
-		if !c.Passed {
+		if c.Failed() {
 			return res, ErrChecksFailed
 		}
 	}
@@ -131,7 +138,7 @@ func (o *PlanOptions) cfnLint(ctx context.Context, asm *assembly.Assembly) Check
 	if bin == "" {
 		var err error
 		if bin, err = exec.LookPath("cfn-lint"); err != nil {
-			c.Passed, c.Detail = true, "skipped: cfn-lint is not installed (pip install cfn-lint)"
+			c.Detail = "not run: cfn-lint is not installed (pip install cfn-lint)"
 			return c
 		}
 	}
@@ -144,7 +151,7 @@ func (o *PlanOptions) cfnLint(ctx context.Context, asm *assembly.Assembly) Check
 	if len(args) == 0 {
 		// Outside the repository (no .cfnlintrc.yaml) the binary carries
 		// the same ignore list, so plan gives the same verdict anywhere.
-		for rule := range stacks.CfnLintIgnored {
+		for rule := range stackreg.CfnLintIgnored {
 			args = append(args, "--ignore-checks", rule)
 		}
 	}
@@ -153,6 +160,7 @@ func (o *PlanOptions) cfnLint(ctx context.Context, asm *assembly.Assembly) Check
 		args = append(args, filepath.Join(asm.Dir, s.TemplateFile))
 	}
 	out, err := exec.CommandContext(ctx, bin, args...).CombinedOutput()
+	c.Ran = true
 	findings := strings.TrimSpace(string(out))
 	c.Passed = err == nil && findings == ""
 	c.Detail = fmt.Sprintf("%d templates, no findings", len(asm.Stacks))
@@ -212,4 +220,6 @@ func Diagram(asm *assembly.Assembly, releases []ReleaseStatus) string {
 // noJobs stands in for the job uploader when listing steps.
 type noJobs struct{}
 
-func (noJobs) Push(context.Context, *rest.Config, *outputs.Platform) (int, error) { return 0, nil }
+func (noJobs) Push(context.Context, *rest.Config, *outputs.Platform, bool) (SamplesResult, error) {
+	return SamplesResult{}, nil
+}

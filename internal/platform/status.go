@@ -9,8 +9,9 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/sqletl/blueprint/internal/config"
+	"github.com/sqletl/blueprint/internal/kube"
 	"github.com/sqletl/blueprint/internal/outputs"
-	"github.com/sqletl/blueprint/stacks"
+	"github.com/sqletl/blueprint/internal/stackreg"
 )
 
 // ClusterInspector summarises the cluster's nodes and version.
@@ -18,19 +19,12 @@ type ClusterInspector interface {
 	Inspect(ctx context.Context, kube *rest.Config) (*ClusterSummary, error)
 }
 
-// ClusterSummary is the Kubernetes side of status.
-type ClusterSummary struct {
-	Version    string           `json:"version"`
-	NodeGroups []NodeGroupCount `json:"nodeGroups"`
-}
+// ClusterSummary is the Kubernetes side of status (defined with the
+// inspector in internal/kube, which must not import this package).
+type ClusterSummary = kube.ClusterSummary
 
 // NodeGroupCount counts nodes of one node group and capacity type.
-type NodeGroupCount struct {
-	NodeGroup    string `json:"nodeGroup"`
-	CapacityType string `json:"capacityType"`
-	Nodes        int    `json:"nodes"`
-	Ready        int    `json:"ready"`
-}
+type NodeGroupCount = kube.NodeGroupCount
 
 // StatusOptions report what is deployed.
 type StatusOptions struct {
@@ -40,6 +34,8 @@ type StatusOptions struct {
 	Inspector       ClusterInspector
 	Releases        Releases
 	ExternalCluster bool
+	// Registry lists the stacks; nil is stackreg.For(Config).
+	Registry *stackreg.Registry
 }
 
 // StatusResult is the status view.
@@ -66,7 +62,11 @@ type StackState struct {
 // Run gathers the status. Missing parts are reported, not errors.
 func (o *StatusOptions) Run(ctx context.Context) (*StatusResult, error) {
 	res := &StatusResult{Name: o.Config.Name, Region: o.Config.Region, Releases: []ReleaseStatus{}, Problems: []string{}}
-	for _, name := range stacks.StackNames(o.Config) {
+	reg := o.Registry
+	if reg == nil {
+		reg = stackreg.For(o.Config)
+	}
+	for _, name := range reg.Names() {
 		st := StackState{Name: name, Status: "NOT_DEPLOYED"}
 		out, err := o.AWS.Stacks.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(name)})
 		switch {
@@ -84,12 +84,12 @@ func (o *StatusOptions) Run(ctx context.Context) (*StatusResult, error) {
 		}
 		res.Stacks = append(res.Stacks, st)
 	}
-	out, err := outputs.Read(ctx, o.AWS.Stacks, o.Config)
+	out, err := outputs.ReadRegistry(ctx, o.AWS.Stacks, reg)
 	if err != nil {
 		return nil, err
 	}
 	res.DataLake, res.Workgroup, res.Endpoint = out.DataLakeBucket, out.AthenaWorkgroup, out.ClusterEndpoint
-	if !out.Deployed[stacks.StackNames(o.Config)[3]] && !o.ExternalCluster {
+	if !out.Deployed[reg.Stack(stackreg.Cluster).Name] && !o.ExternalCluster {
 		return res, nil
 	}
 	kube, err := o.Cluster.Connect(ctx, out)

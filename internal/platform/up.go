@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
+	"strings"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -20,8 +20,8 @@ import (
 	"github.com/sqletl/blueprint/internal/config"
 	"github.com/sqletl/blueprint/internal/deploy"
 	"github.com/sqletl/blueprint/internal/outputs"
+	"github.com/sqletl/blueprint/internal/stackreg"
 	"github.com/sqletl/blueprint/internal/wait"
-	"github.com/sqletl/blueprint/stacks"
 )
 
 // UpOptions deploy the platform.
@@ -35,10 +35,15 @@ type UpOptions struct {
 	Releases    Releases
 	// Jobs uploads the sample jobs; nil skips that step.
 	Jobs JobUploader
+	// RestoreSamples re-installs the samples over the user's changes
+	// (--restore-samples); by default changed files are kept.
+	RestoreSamples bool
 	// ExternalCluster: the cluster connection was overridden (--kubeconfig),
 	// so the EKS stack is not deployed and the platform is installed into
 	// that cluster instead.
 	ExternalCluster bool
+	// Registry lists the stacks; nil is stackreg.For(Config).
+	Registry *stackreg.Registry
 	// ExecutionRoleArn is the CloudFormation service role stacks are
 	// deployed and deleted with (--cfn-role-arn); empty uses the caller.
 	ExecutionRoleArn string
@@ -53,16 +58,21 @@ type UpOptions struct {
 
 // UpResult reports what up did.
 type UpResult struct {
-	Account   string             `json:"account"`
-	Region    string             `json:"region"`
-	Stacks    []StackResult      `json:"stacks"`
-	Outputs   *outputs.Platform  `json:"outputs"`
-	Releases  []ReleaseStatus    `json:"releases"`
-	Uploaded  int                `json:"jobFilesUploaded"`
-	NextSteps []string           `json:"nextSteps"`
-	Cluster   *ClusterUpgrade    `json:"clusterVersion,omitempty"`
-	Zones     *Zones             `json:"zones,omitempty"`
-	Assembly  *assembly.Assembly `json:"-"`
+	Account  string            `json:"account"`
+	Region   string            `json:"region"`
+	Stacks   []StackResult     `json:"stacks"`
+	Outputs  *outputs.Platform `json:"outputs"`
+	Releases []ReleaseStatus   `json:"releases"`
+	Uploaded int               `json:"jobFilesUploaded"`
+	// SamplesKept lists sample files kept as the user changed them.
+	SamplesKept []string `json:"samplesKept,omitempty"`
+	// DeployerPrincipal is the cluster stack's DeployerPrincipalArn.
+	DeployerPrincipal string   `json:"deployerPrincipal,omitempty"`
+	NextSteps         []string `json:"nextSteps"`
+	// Cluster is the Kubernetes version check, Zones the zones used (upgrade.go, zones.go).
+	Cluster  *ClusterUpgrade    `json:"clusterVersion,omitempty"`
+	Zones    *Zones             `json:"zones,omitempty"`
+	Assembly *assembly.Assembly `json:"-"`
 }
 
 // StackResult is one stack's deploy.
@@ -109,12 +119,12 @@ func (o *UpOptions) Steps(res *UpResult) []Step {
 		}},
 		{Name: "Deploy the stacks (independent ones in parallel)", Run: func(ctx context.Context) error {
 			var err error
-			res.Stacks, err = o.deployStacks(ctx, asm)
+			res.Stacks, err = o.deployStacks(ctx, asm, res.DeployerPrincipal)
 			return err
 		}},
 		{Name: "Read the stack outputs", Run: func(ctx context.Context) error {
 			var err error
-			out, err = outputs.Read(ctx, o.AWS.Stacks, o.Config)
+			out, err = outputs.ReadRegistry(ctx, o.AWS.Stacks, o.registry())
 			res.Outputs = out
 			return err
 		}},
@@ -137,8 +147,11 @@ func (o *UpOptions) Steps(res *UpResult) []Step {
 	}
 	if o.Jobs != nil {
 		steps = append(steps, Step{Name: "Upload the sample jobs", Run: func(ctx context.Context) error {
-			var err error
-			res.Uploaded, err = o.Jobs.Push(ctx, kube, out)
+			r, err := o.Jobs.Push(ctx, kube, out, o.RestoreSamples)
+			res.Uploaded, res.SamplesKept = r.Uploaded, r.Kept
+			if len(r.Kept) > 0 {
+				o.Progress.Info("Kept %d sample file(s) you changed (up --restore-samples puts blueprint's back): %s", len(r.Kept), strings.Join(r.Kept, ", "))
+			}
 			return err
 		}})
 	}
@@ -173,19 +186,30 @@ func (o *UpOptions) preflight(ctx context.Context, res *UpResult) error {
 		return fmt.Errorf("config account is %s but the credentials are for %s; use credentials for %s or change `account`",
 			o.Config.Account, res.Account, o.Config.Account)
 	}
-	return nil
+	if o.ExternalCluster {
+		return nil // the cluster stack is not deployed
+	}
+	cluster := o.registry().Stack(stackreg.Cluster).Name
+	deployed, err := deployedParameter(ctx, o.AWS.Stacks, cluster, stackreg.DeployerParameter)
+	if err != nil {
+		return err
+	}
+	res.DeployerPrincipal, err = deployerPrincipal(deployerInput{
+		Caller: aws.ToString(id.Arn), ExecutionRole: o.ExecutionRoleArn, AdminRole: o.Config.Cluster.AdminRoleArn, Deployed: deployed,
+	})
+	return err
 }
 
 // deployStacks deploys the assembly's stacks in dependency order, those
 // without a dependency between them at the same time.
-func (o *UpOptions) deployStacks(ctx context.Context, asm *assembly.Assembly) ([]StackResult, error) {
+func (o *UpOptions) deployStacks(ctx context.Context, asm *assembly.Assembly, deployer string) ([]StackResult, error) {
 	d := &deploy.Deployer{API: o.AWS.Stacks, RoleARN: o.ExecutionRoleArn, OnEvent: o.OnEvent, Clock: o.Clock, Backoff: o.Backoff}
 	names, deps := stackGraph(asm)
-	clusterStack := stacks.StackNames(o.Config)[3]
+	reg := o.registry()
 	var mu sync.Mutex
 	results := map[string]StackResult{}
 	err := runGraph(ctx, names, deps, func(ctx context.Context, name string) error {
-		if o.ExternalCluster && (name == clusterStack || slices.Contains(deps[name], clusterStack)) {
+		if s, ok := reg.ByName(name); ok && o.ExternalCluster && s.NeedsCluster {
 			// The CI stack's access entry needs the EKS cluster too.
 			mu.Lock()
 			results[name] = StackResult{Name: name, Skipped: "cluster connection overridden (--kubeconfig)"}
@@ -197,16 +221,21 @@ func (o *UpOptions) deployStacks(ctx context.Context, asm *assembly.Assembly) ([
 		if err != nil {
 			return err
 		}
+		var params map[string]string
+		if _, ok := st.Template.Parameters[stackreg.DeployerParameter]; ok {
+			params = map[string]string{stackreg.DeployerParameter: deployer}
+		}
 		stack := func(body []byte) deploy.Stack {
 			return deploy.Stack{
 				Name:                  name,
 				Template:              body,
+				Parameters:            params,
 				Tags:                  StackTags(o.Config),
 				TerminationProtection: st.TerminationProtection,
 				Templates:             &codeBucketStore{o: o},
 			}
 		}
-		if name == clusterStack {
+		if s, ok := reg.ByName(name); ok && s.Role == stackreg.Cluster {
 			if err := o.upgradeClusterInStages(ctx, name, body, func(b []byte) error { _, err := d.Deploy(ctx, stack(b)); return err }); err != nil {
 				return fmt.Errorf("deploying stack %q: %w", name, err)
 			}
@@ -229,10 +258,17 @@ func (o *UpOptions) deployStacks(ctx context.Context, asm *assembly.Assembly) ([
 	return out, err
 }
 
+func (o *UpOptions) registry() *stackreg.Registry {
+	if o.Registry != nil {
+		return o.Registry
+	}
+	return stackreg.For(o.Config)
+}
+
 // StackTags are set on every stack; CloudFormation propagates them to the
 // stacks' resources.
 func StackTags(cfg *config.Config) map[string]string {
-	t := map[string]string{stacks.DeploymentTag: cfg.Name}
+	t := map[string]string{stackreg.DeploymentTag: cfg.Name}
 	for k, v := range cfg.Tags {
 		t[k] = v
 	}
@@ -275,12 +311,14 @@ func minified(path string) ([]byte, error) {
 type codeBucketStore struct{ o *UpOptions }
 
 func (c *codeBucketStore) PutTemplate(ctx context.Context, stack string, body []byte) (string, error) {
-	out, err := outputs.Read(ctx, c.o.AWS.Stacks, c.o.Config)
+	reg := c.o.registry()
+	out, err := outputs.ReadRegistry(ctx, c.o.AWS.Stacks, reg)
 	if err != nil {
 		return "", err
 	}
 	if out.CodeBucket == "" {
-		return "", fmt.Errorf("the code bucket (stack %s) is not deployed yet", stacks.StackNames(c.o.Config)[2])
+		owner, _ := reg.OutputOwner(stackreg.OutputCodeBucket)
+		return "", fmt.Errorf("the code bucket (stack %s) is not deployed yet", owner.Name)
 	}
 	key := "cloudformation/" + stack + ".json"
 	if _, err := c.o.AWS.Objects.PutObject(ctx, &s3.PutObjectInput{
@@ -294,10 +332,11 @@ func (c *codeBucketStore) PutTemplate(ctx context.Context, stack string, body []
 
 func (o *UpOptions) readLogin(ctx context.Context, out *outputs.Platform) (Login, error) {
 	// By name, which the analytics stack fixes per deployment.
-	name := stacks.LoginSecretName(o.Config)
+	name := stackreg.LoginSecretName(o.Config)
+	owner, _ := o.registry().OutputOwner(stackreg.OutputLoginSecretArn)
 	v, err := o.AWS.Secrets.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(name)})
 	if err != nil {
-		return Login{}, fmt.Errorf("reading the JupyterHub login secret %q (stack %s): %w", name, stacks.StackNames(o.Config)[2], err)
+		return Login{}, fmt.Errorf("reading the JupyterHub login secret %q (stack %s): %w", name, owner.Name, err)
 	}
 	var l struct{ Username, Password string }
 	if err := json.Unmarshal([]byte(aws.ToString(v.SecretString)), &l); err != nil || l.Password == "" {

@@ -2,6 +2,9 @@ module blueprint.local/tools/argovalidate
 
 go 1.26.0
 
+// Argo Workflows stays v4.0.5 here while the chart deploys v4.0.6
+// (internal/helmrelease/versions.go): the Go module proxy serves the module
+// only up to v4.0.5.
 require (
 	github.com/argoproj/argo-workflows/v4 v4.0.5
 	k8s.io/apimachinery v0.33.1
