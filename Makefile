@@ -51,10 +51,15 @@ lint-templates: ## cfn-lint every synthesized template (.cfnlintrc.yaml lists ig
 	cfn-lint --config-file .cfnlintrc.yaml -- $(OUT)/*.template.json
 	@echo "cfn-lint: $$(ls $(OUT)/*.template.json | wc -l) templates, no findings"
 
+ACTIONLINT ?= github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
+.PHONY: lint-workflows
+lint-workflows: ## actionlint .github/workflows (built from the Go module proxy); part of vet, so of make test
+	$(GO) run $(ACTIONLINT)
+
 kube-tools: ## build kube-apiserver, kube-scheduler, kube-controller-manager and kwok from the Go module proxy (cached outside the clone), install etcd
 	hack/kube-tools.sh
 
-vet:
+vet: lint-workflows
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed: $$out" >&2; exit 1; fi
 	$(GO) vet ./...
 

@@ -10,6 +10,7 @@ import (
 	"github.com/sqletl/blueprint/constructs/cluster"
 	"github.com/sqletl/blueprint/constructs/nag"
 	"github.com/sqletl/blueprint/internal/config"
+	"github.com/sqletl/blueprint/internal/eksversions"
 )
 
 // ClusterStack holds EKS and the workloads' IAM roles.
@@ -40,6 +41,7 @@ func newClusterStack(scope constructs.Construct, id string, props *awscdk.StackP
 		LogRetentionDays:  cfg.Cluster.LogRetentionDays,
 		OnDemand:          ng(cfg.NodeGroups.OnDemand),
 		Spot:              ng(cfg.NodeGroups.Spot),
+		AddonVersions:     AddonVersions(cfg.Cluster.Version),
 	})
 	roles := access.New(stack, "Access", access.Props{
 		Provider:               eks.Provider,
@@ -70,18 +72,39 @@ func newClusterStack(scope constructs.Construct, id string, props *awscdk.StackP
 	return &ClusterStack{Stack: stack, Cluster: eks, Roles: roles}
 }
 
+// AddonVersions are the add-on pins for a Kubernetes minor, from the one
+// version table (internal/eksversions); unpinned add-ons are absent.
+func AddonVersions(minor string) map[string]string {
+	out := map[string]string{}
+	addons, _ := eksversions.Addons(minor)
+	for _, a := range addons {
+		if a.Pinned() {
+			out[a.Name] = a.Version
+		}
+	}
+	return out
+}
+
+// ManagedPolicies are the AWS managed policies blueprint's roles use: the
+// ones EKS documents for its control plane, nodes and add-ons. The CI
+// execution role may attach these and no others.
+var ManagedPolicies = []string{
+	"AmazonEKSClusterPolicy", "AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly",
+	"AmazonEKS_CNI_Policy", "service-role/AmazonEBSCSIDriverPolicy", "CloudWatchAgentServerPolicy", "AWSXrayWriteOnlyAccess",
+}
+
+func managedPolicyFindings() []string {
+	out := make([]string, len(ManagedPolicies))
+	for i, p := range ManagedPolicies {
+		out[i] = "Policy::arn:<AWS::Partition>:iam::aws:policy/" + p
+	}
+	return out
+}
+
 func suppressClusterFindings(stack awscdk.Stack, cfg *config.Config) {
 	rules := []nag.Rule{
 		{ID: "AwsSolutions-IAM4", Reason: "EKS control plane, nodes and add-ons use the AWS managed policies EKS documents for them; AWS keeps them current with new EKS features",
-			AppliesTo: []string{
-				"Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKSClusterPolicy",
-				"Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKSWorkerNodePolicy",
-				"Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
-				"Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKS_CNI_Policy",
-				"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy",
-				"Policy::arn:<AWS::Partition>:iam::aws:policy/CloudWatchAgentServerPolicy",
-				"Policy::arn:<AWS::Partition>:iam::aws:policy/AWSXrayWriteOnlyAccess",
-			}},
+			AppliesTo: managedPolicyFindings()},
 		{ID: "AwsSolutions-IAM5", Reason: "object-level S3 access within the blueprint's own buckets, tables within its own Glue database, and its own node groups; Auto Scaling and EC2 describe calls have no resource-level permissions, and scaling is limited by the eks:cluster-name tag condition",
 			AppliesTo: []string{
 				"Resource::<DataLakeBucket.Arn>/*",

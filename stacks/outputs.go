@@ -16,6 +16,7 @@ const (
 	OutputGlueDatabase     = stackreg.OutputGlueDatabase
 	OutputCodeBucket       = stackreg.OutputCodeBucket
 	OutputCIRoleArn        = stackreg.OutputCIRoleArn
+	OutputCIExecRoleArn    = stackreg.OutputCIExecRoleArn
 	OutputLogsBucket       = stackreg.OutputLogsBucket
 	OutputAthenaWorkgroup  = stackreg.OutputAthenaWorkgroup
 	OutputAthenaResults    = stackreg.OutputAthenaResults

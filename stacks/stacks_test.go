@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -22,6 +23,7 @@ import (
 	"github.com/sqletl/blueprint/internal/assembly"
 	"github.com/sqletl/blueprint/internal/cdkapp"
 	"github.com/sqletl/blueprint/internal/config"
+	"github.com/sqletl/blueprint/internal/eksversions"
 	"github.com/sqletl/blueprint/internal/stackreg"
 	"github.com/sqletl/blueprint/stacks"
 )
@@ -202,6 +204,38 @@ func TestDefaultApp(t *testing.T) {
 		}
 	})
 
+	t.Run("versions pinned from the table, CNI before nodes", func(t *testing.T) {
+		cfg, _ := config.Parse(nil)
+		if !slices.Equal(eksversions.Minors(), config.SupportedKubernetesVersions) {
+			t.Errorf("version table covers %v, config supports %v", eksversions.Minors(), config.SupportedKubernetesVersions)
+		}
+		res := asm.Stack("blueprint-cluster").Template.Resources
+		want := stacks.AddonVersions(cfg.Cluster.Version)
+		var cni string
+		for id, r := range res {
+			var p map[string]any
+			_ = json.Unmarshal(r.Properties, &p)
+			switch r.Type {
+			case "AWS::EKS::Addon":
+				if got, _ := p["AddonVersion"].(string); got != want[p["AddonName"].(string)] {
+					t.Errorf("%s AddonVersion = %q, want %q", p["AddonName"], got, want[p["AddonName"].(string)])
+				}
+				if p["AddonName"] == "vpc-cni" {
+					cni = id
+				}
+			case "AWS::EKS::Nodegroup":
+				if p["Version"] != cfg.Cluster.Version {
+					t.Errorf("node group %s Version = %v, want %s", id, p["Version"], cfg.Cluster.Version)
+				}
+			}
+		}
+		for id, r := range res {
+			if r.Type == "AWS::EKS::Nodegroup" && !strings.Contains(fmt.Sprint(r.DependsOn), cni) {
+				t.Errorf("node group %s does not wait for the vpc-cni add-on %s: %v", id, cni, r.DependsOn)
+			}
+		}
+	})
+
 	t.Run("golden summary", func(t *testing.T) {
 		golden(t, "testdata/default.summary.golden", summary(asm))
 	})
@@ -288,13 +322,13 @@ ci: {github: {repository: acme/etl}}
 			for _, r := range ci.Template.Resources {
 				got[r.Type]++
 			}
-			for typ, n := range map[string]int{"AWS::IAM::Role": 1, "AWS::IAM::OIDCProvider": 1, "AWS::EKS::AccessEntry": 1} {
+			for typ, n := range map[string]int{"AWS::IAM::Role": 2, "AWS::IAM::OIDCProvider": 1, "AWS::EKS::AccessEntry": 1} {
 				if got[typ] != n {
 					t.Errorf("%s in etl-ci = %d, want %d (%v)", typ, got[typ], n, got)
 				}
 			}
 			body, _ := os.ReadFile(filepath.Join(asm.Dir, ci.TemplateFile))
-			for _, frag := range []string{"repo:acme/etl:ref:refs/heads/main", "etl/jupyterhub-login-??????", "cloudformation/*"} {
+			for _, frag := range []string{"repo:acme/etl:environment:production", "etl/jupyterhub-login-??????", "cloudformation/*"} {
 				if !bytes.Contains(body, []byte(frag)) {
 					t.Errorf("etl-ci template lacks %q", frag)
 				}
@@ -308,6 +342,8 @@ ci: {github: {repository: acme/etl}}
 					t.Errorf("synthesized etl-ci does not depend on %s: %v", d, ci.DependsOn)
 				}
 			}
+			checkCIPolicies(t, asm)
+			checkExecRoleCoversTemplates(t, asm)
 			cfnLint(t, asm)
 		}},
 	}

@@ -1,9 +1,11 @@
-// Package cirole builds the IAM role a CI pipeline (GitHub Actions, through
-// OIDC) assumes to run `blueprint up` and `blueprint jobs push`. The role
-// itself only drives CloudFormation, uploads job files and reads the
-// cluster; the broad create rights a deploy needs (IAM roles, VPC, EKS) are
-// held by the CloudFormation execution role it may pass, so a stolen CI
-// token cannot use them outside a blueprint stack.
+// Package cirole builds the IAM roles a CI pipeline (GitHub Actions,
+// through OIDC) deploys blueprint with: the role the pipeline assumes,
+// which only drives CloudFormation on this deployment's stacks, uploads
+// job files and reads the cluster; and the CloudFormation execution role
+// it may pass (execrole.go), which holds the create rights a deploy needs
+// (IAM roles, VPC, EKS), scoped to this deployment's names and tags. The
+// CI role can pass no other role and assume none, so a stolen CI token
+// reaches no further than this deployment.
 package cirole
 
 import (
@@ -22,10 +24,22 @@ const GitHubIssuer = "token.actions.githubusercontent.com"
 type CIRoleProps struct {
 	// Repository is "owner/name" on GitHub. Required.
 	Repository string
-	// Branch the workflow must run on; default "main".
+	// Branch the workflow deploys from; default "main" (for the
+	// description: GitHub enforces it through Environment's branch rule).
 	Branch string
-	// Name is the blueprint's name: the role may act on stacks "<Name>-*".
+	// Environment is the GitHub environment of the deploy job; default
+	// "production". A job that references an environment gets the OIDC
+	// subject repo:<owner>/<name>:environment:<name> (GitHub Docs, "About
+	// security hardening with OpenID Connect", example subject claims), so
+	// only jobs that passed that environment's protection rules can assume
+	// the role.
+	Environment string
+	// Name is the blueprint's name.
 	Name string
+	// Stacks the role may create and update (through ExecutionRoleArn);
+	// ReadStacks it may only read (the CI stack itself: no CI run may
+	// change what CI can do).
+	Stacks, ReadStacks []string
 	// ClusterName is the EKS cluster `up` and `jobs push` talk to.
 	ClusterName string
 	// CodeBucket receives the job files; Key encrypts it.
@@ -34,8 +48,8 @@ type CIRoleProps struct {
 	// ProviderArn is the account's existing GitHub OIDC provider. Empty
 	// creates one (an account has at most one per issuer).
 	ProviderArn string
-	// ExecutionRoleArn is the role CloudFormation deploys with; default
-	// the CDK bootstrap's cfn-exec-role (qualifier hnb659fds).
+	// ExecutionRoleArn is the role CloudFormation deploys with: the only
+	// role the CI role may pass. Required.
 	ExecutionRoleArn string
 	// LoginSecret is the name of the JupyterHub login secret `up` reads to
 	// install the hub; empty grants no secret access.
@@ -53,11 +67,11 @@ func (p *CIRoleProps) setDefaults() {
 	if p.Branch == "" {
 		p.Branch = "main"
 	}
+	if p.Environment == "" {
+		p.Environment = "production"
+	}
 	if p.Name == "" {
 		p.Name = "blueprint"
-	}
-	if p.ExecutionRoleArn == "" {
-		p.ExecutionRoleArn = arn("iam", "", "role/cdk-hnb659fds-cfn-exec-role-"+*awscdk.Aws_ACCOUNT_ID()+"-"+*awscdk.Aws_REGION())
 	}
 }
 
@@ -87,33 +101,46 @@ func NewCIRole(scope constructs.Construct, id string, p CIRoleProps) *CIRole {
 	principal := awsiam.NewFederatedPrincipal(jsii.String(provider), &map[string]any{
 		"StringEquals": map[string]any{
 			GitHubIssuer + ":aud": "sts.amazonaws.com",
-			GitHubIssuer + ":sub": "repo:" + p.Repository + ":ref:refs/heads/" + p.Branch,
+			GitHubIssuer + ":sub": "repo:" + p.Repository + ":environment:" + p.Environment,
 		},
 	}, jsii.String("sts:AssumeRoleWithWebIdentity"))
 
-	stacks := arn("cloudformation", "-", "stack/"+p.Name+"-*/*")
+	var deployable, readable []string
+	for _, n := range p.Stacks {
+		deployable = append(deployable, arn("cloudformation", "-", "stack/"+n+"/*"))
+	}
+	for _, n := range append(append([]string(nil), p.Stacks...), p.ReadStacks...) {
+		readable = append(readable, arn("cloudformation", "-", "stack/"+n+"/*"))
+	}
 	statements := []awsiam.PolicyStatement{
-		stmt("DeployBlueprintStacks", []string{
+		stmt("ReadBlueprintStacks", []string{
 			"cloudformation:DescribeStacks", "cloudformation:DescribeStackEvents", "cloudformation:DescribeStackResources",
-			"cloudformation:ListStackResources", "cloudformation:GetTemplate", "cloudformation:CreateStack", "cloudformation:UpdateStack",
-			"cloudformation:CreateChangeSet", "cloudformation:DescribeChangeSet", "cloudformation:ExecuteChangeSet", "cloudformation:DeleteChangeSet",
+			"cloudformation:ListStackResources", "cloudformation:GetTemplate", "cloudformation:DescribeChangeSet",
 			"cloudformation:ListChangeSets",
-		}, stacks),
-		// The CDK CLI checks the bootstrap stack and its version.
-		stmt("ReadBootstrap", []string{"cloudformation:DescribeStacks"}, arn("cloudformation", "-", "stack/CDKToolkit/*")),
-		stmt("ReadBootstrapVersion", []string{"ssm:GetParameter"}, arn("ssm", "-", "parameter/cdk-bootstrap/hnb659fds/version")),
-		// Either deploy path: the CDK CLI assumes the bootstrap's deploy and
-		// publishing roles; direct CloudFormation passes the execution role.
-		stmt("UseBootstrapRoles", []string{"sts:AssumeRole", "sts:TagSession"}, arn("iam", "", "role/cdk-hnb659fds-*-"+*awscdk.Aws_ACCOUNT_ID()+"-"+*awscdk.Aws_REGION())),
+		}, readable...),
+		// Every create and update names the execution role, so
+		// CloudFormation never acts with the CI role's own (small) rights
+		// nor with any other role's.
+		withCondition(stmt("DeployBlueprintStacksAsTheExecutionRole", []string{
+			"cloudformation:CreateStack", "cloudformation:UpdateStack", "cloudformation:CreateChangeSet",
+		}, deployable...), map[string]any{"ArnEquals": map[string]any{"cloudformation:RoleArn": p.ExecutionRoleArn}}),
+		stmt("RunBlueprintChangeSets", []string{"cloudformation:ExecuteChangeSet", "cloudformation:DeleteChangeSet"}, deployable...),
 		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Sid:        jsii.String("PassExecutionRoleToCloudFormation"),
+			Sid:        jsii.String("PassOnlyTheExecutionRole"),
 			Actions:    jsii.Strings("iam:PassRole"),
 			Resources:  jsii.Strings(p.ExecutionRoleArn),
 			Conditions: &map[string]any{"StringEquals": map[string]any{"iam:PassedToService": "cloudformation.amazonaws.com"}},
 		}),
+		// A role whose trust policy names this role could otherwise be
+		// assumed without any permission here (same-account trust); an
+		// explicit deny closes that path for roles a template creates.
+		deny("AssumeNoRole", []string{"sts:AssumeRole", "sts:AssumeRoleWithWebIdentity"}, "*"),
 		// GetCallerIdentity and ValidateTemplate have no resource-level
 		// permissions; they reveal nothing beyond the caller.
 		stmt("WhoAmI", []string{"sts:GetCallerIdentity", "cloudformation:ValidateTemplate"}, "*"),
+		// up picks the VPC's zones from the account's list; a describe call
+		// without resource-level permissions.
+		stmt("ListZones", []string{"ec2:DescribeAvailabilityZones"}, "*"),
 		stmt("ListCode", []string{"s3:ListBucket", "s3:GetBucketLocation"}, *p.CodeBucket.BucketArn()),
 		stmt("PushJobs", []string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject"}, *p.CodeBucket.ArnForObjects(jsii.String("jobs/*"))),
 		// up stages templates over CloudFormation's inline limit here.
@@ -128,7 +155,7 @@ func NewCIRole(scope constructs.Construct, id string, p CIRoleProps) *CIRole {
 	}
 	role := awsiam.NewRole(c, jsii.String("Role"), &awsiam.RoleProps{
 		AssumedBy:          principal,
-		Description:        jsii.String("CI deploy role for " + p.Repository + "@" + p.Branch + " (blueprint up, jobs push)"),
+		Description:        jsii.String("CI deploy role for " + p.Repository + "@" + p.Branch + ", environment " + p.Environment + " (blueprint up, jobs push)"),
 		MaxSessionDuration: awscdk.Duration_Hours(jsii.Number(2)),
 		InlinePolicies: &map[string]awsiam.PolicyDocument{
 			"Deploy": awsiam.NewPolicyDocument(&awsiam.PolicyDocumentProps{Statements: &statements}),

@@ -47,6 +47,9 @@ type Props struct {
 	LogRetentionDays int
 	// OnDemand and Spot node groups; Spot is skipped when !Spot.Enabled.
 	OnDemand, Spot NodeGroupProps
+	// AddonVersions pins each managed add-on (by EKS add-on name) to a
+	// version; an add-on missing here gets EKS's default for Version.
+	AddonVersions map[string]string
 }
 
 // Cluster is the built cluster.
@@ -59,6 +62,8 @@ type Cluster struct {
 	NodeRole awsiam.Role
 	// OnDemand and Spot node groups (Spot may be nil).
 	OnDemand, Spot awseks.CfnNodegroup
+	// Addons by EKS add-on name.
+	Addons map[string]awseks.CfnAddon
 	// ClusterSecurityGroupID is the security group EKS creates for the cluster.
 	ClusterSecurityGroupID *string
 }
@@ -149,11 +154,15 @@ func New(scope constructs.Construct, id string, props Props) *Cluster {
 		},
 		Description: jsii.String("EKS nodes of " + props.Name),
 	})
-	out.OnDemand = newNodeGroup(c, "OnDemandNodes", cluster, props.Name, out.NodeRole, subnetIDs, props.OnDemand, false)
+	// The node role has no AmazonEKS_CNI_Policy on purpose: the vpc-cni
+	// add-on gets it through its own IRSA role, as AWS recommends
+	// (Amazon EKS User Guide, "Configure Amazon VPC CNI plugin to use
+	// IRSA"), and the node groups wait for that add-on (see addAddons).
+	out.OnDemand = newNodeGroup(c, "OnDemandNodes", cluster, props.Name, props.Version, out.NodeRole, subnetIDs, props.OnDemand, false)
 	if props.Spot.Enabled {
-		out.Spot = newNodeGroup(c, "SpotNodes", cluster, props.Name, out.NodeRole, subnetIDs, props.Spot, true)
+		out.Spot = newNodeGroup(c, "SpotNodes", cluster, props.Name, props.Version, out.NodeRole, subnetIDs, props.Spot, true)
 	}
-	addAddons(c, out)
+	addAddons(c, out, props.AddonVersions)
 	return out
 }
 

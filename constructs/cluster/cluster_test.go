@@ -2,6 +2,7 @@ package cluster_test
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -186,10 +187,107 @@ func TestAccessEntries(t *testing.T) {
 func TestAmiType(t *testing.T) {
 	for in, want := range map[string]string{
 		"m6i.xlarge": "AL2023_x86_64_STANDARD", "r5a.2xlarge": "AL2023_x86_64_STANDARD",
-		"m7g.xlarge": "AL2023_ARM_64_STANDARD", "r6gd.large": "AL2023_ARM_64_STANDARD", "c7gn.medium": "AL2023_ARM_64_STANDARD",
+		"m7g.xlarge": "AL2023_ARM_64_STANDARD", "r6gd.large": "AL2023_ARM_64_STANDARD", "c7g.4xlarge": "AL2023_ARM_64_STANDARD",
 	} {
 		if got := cluster.AmiType([]string{in}); got != want {
 			t.Errorf("AmiType(%s) = %s, want %s", in, got, want)
+		}
+	}
+}
+
+func dependsOn(r map[string]any) []string {
+	var out []string
+	switch d := r["DependsOn"].(type) {
+	case string:
+		out = append(out, d)
+	case []any:
+		for _, x := range d {
+			out = append(out, x.(string))
+		}
+	}
+	return out
+}
+
+// logicalID returns the logical ID of the one resource of typ whose
+// property key equals value.
+func logicalID(t *testing.T, doc map[string]any, typ, key, value string) string {
+	t.Helper()
+	for id, r := range cdktest.Resources(doc, typ) {
+		if cdktest.Props(r)[key] == value {
+			return id
+		}
+	}
+	t.Fatalf("no %s with %s=%s", typ, key, value)
+	return ""
+}
+
+// The CNI must be in place, with its permissions, before nodes join: the
+// vpc-cni add-on has its own IRSA role carrying AmazonEKS_CNI_Policy (the
+// node role has none, as AWS recommends), and every node group DependsOn
+// the add-on (and so, through its ServiceAccountRoleArn, on the role).
+// Add-ons that run Deployments wait for the on-demand nodes instead.
+func TestCNIBeforeNodes(t *testing.T) {
+	for _, spot := range []bool{true, false} {
+		doc, _ := build(t, func(p *cluster.Props) { p.Spot.Enabled = spot })
+		cni := logicalID(t, doc, "AWS::EKS::Addon", "AddonName", "vpc-cni")
+		kubeProxy := logicalID(t, doc, "AWS::EKS::Addon", "AddonName", "kube-proxy")
+		cniProps := cdktest.Props(cdktest.Resources(doc, "AWS::EKS::Addon")[cni])
+		roleRef, _ := cniProps["ServiceAccountRoleArn"].(map[string]any)
+		getAtt, _ := roleRef["Fn::GetAtt"].([]any)
+		if len(getAtt) != 2 {
+			t.Fatalf("vpc-cni ServiceAccountRoleArn = %v, want the GetAtt of its IRSA role", cniProps["ServiceAccountRoleArn"])
+		}
+		role := cdktest.Resources(doc, "AWS::IAM::Role")[getAtt[0].(string)]
+		if !strings.Contains(js(role), "policy/AmazonEKS_CNI_Policy") || !strings.Contains(js(role), "aws-node") {
+			t.Errorf("vpc-cni role %s lacks AmazonEKS_CNI_Policy or the aws-node trust: %s", getAtt[0], js(role))
+		}
+		for id, r := range cdktest.Resources(doc, "AWS::IAM::Role") {
+			if strings.Contains(id, "NodeRole") && strings.Contains(js(r), "AmazonEKS_CNI_Policy") {
+				t.Errorf("node role %s carries the CNI policy; the add-on's IRSA role should", id)
+			}
+		}
+		groups := cdktest.Resources(doc, "AWS::EKS::Nodegroup")
+		if len(groups) != map[bool]int{true: 2, false: 1}[spot] {
+			t.Fatalf("spot=%v: %d node groups", spot, len(groups))
+		}
+		var onDemand string
+		for id, g := range groups {
+			deps := dependsOn(g)
+			for _, want := range []string{cni, kubeProxy} {
+				if !slices.Contains(deps, want) {
+					t.Errorf("node group %s does not wait for %s: DependsOn %v", id, want, deps)
+				}
+			}
+			if cdktest.Props(g)["CapacityType"] == "ON_DEMAND" {
+				onDemand = id
+			}
+		}
+		for id, a := range cdktest.Resources(doc, "AWS::EKS::Addon") {
+			name := cdktest.Props(a)["AddonName"].(string)
+			waits := slices.Contains(dependsOn(a), onDemand)
+			if needsNodes := name != "vpc-cni" && name != "kube-proxy"; waits != needsNodes {
+				t.Errorf("add-on %s (%s): waits for nodes = %v, want %v", name, id, waits, needsNodes)
+			}
+		}
+	}
+}
+
+func TestVersionsPinned(t *testing.T) {
+	versions := map[string]string{"vpc-cni": "v1.21.1-eksbuild.3", "coredns": "v1.14.3-eksbuild.3"}
+	doc, _ := build(t, func(p *cluster.Props) { p.Version = "1.36"; p.AddonVersions = versions })
+	if v := one(t, doc, "AWS::EKS::Cluster")["Version"]; v != "1.36" {
+		t.Errorf("control plane version %v", v)
+	}
+	for id, g := range cdktest.Resources(doc, "AWS::EKS::Nodegroup") {
+		if v := cdktest.Props(g)["Version"]; v != "1.36" {
+			t.Errorf("node group %s Version = %v, want the cluster's 1.36", id, v)
+		}
+	}
+	for _, a := range cdktest.Resources(doc, "AWS::EKS::Addon") {
+		p := cdktest.Props(a)
+		name := p["AddonName"].(string)
+		if got, want := p["AddonVersion"], versions[name]; (want == "" && got != nil) || (want != "" && got != want) {
+			t.Errorf("%s AddonVersion = %v, want %q", name, got, want)
 		}
 	}
 }

@@ -1,13 +1,14 @@
 package cluster
 
 import (
-	"regexp"
+	"fmt"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awseks"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/sqletl/blueprint/internal/instancetypes"
 	"github.com/sqletl/blueprint/internal/workloads"
 )
 
@@ -19,25 +20,28 @@ type NodeGroupProps struct {
 	DiskSizeGiB               int
 }
 
-// gravitonFamily matches ARM instance families (m7g, r6gd, c7gn, ...).
-var gravitonFamily = regexp.MustCompile(`^[a-z]+[0-9]+[a-z]*g[a-z]*\.`)
-
-// AmiType picks the AL2023 image for the instance types' architecture.
+// AmiType is the AL2023 image for the instance types' architecture, from
+// the instance type table. Config validation rejects unknown or mixed
+// lists first, so an error here is a programming error.
 func AmiType(instanceTypes []string) string {
-	if len(instanceTypes) > 0 && gravitonFamily.MatchString(instanceTypes[0]) {
-		return "AL2023_ARM_64_STANDARD"
+	ami, err := instancetypes.AMIType(instanceTypes)
+	if err != nil {
+		panic(fmt.Sprintf("cluster: node group instance types %v: %v", instanceTypes, err))
 	}
-	return "AL2023_x86_64_STANDARD"
+	return ami
 }
 
-func newNodeGroup(scope constructs.Construct, id string, cluster awseks.CfnCluster, clusterName string,
+func newNodeGroup(scope constructs.Construct, id string, cluster awseks.CfnCluster, clusterName, version string,
 	role awsiam.Role, subnetIDs []*string, p NodeGroupProps, spot bool) awseks.CfnNodegroup {
 	capacity, lifecycle := "ON_DEMAND", workloads.LifecycleOnDemand
 	if spot {
 		capacity, lifecycle = "SPOT", workloads.LifecycleSpot
 	}
 	return awseks.NewCfnNodegroup(scope, jsii.String(id), &awseks.CfnNodegroupProps{
-		ClusterName:   cluster.Ref(),
+		ClusterName: cluster.Ref(),
+		// The nodes' kubelet follows the control plane's minor: without it
+		// a cluster.version change would upgrade the control plane only.
+		Version:       jsii.String(version),
 		NodeRole:      role.RoleArn(),
 		Subnets:       toAny(subnetIDs),
 		AmiType:       jsii.String(AmiType(p.InstanceTypes)),

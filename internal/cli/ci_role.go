@@ -33,7 +33,10 @@ type CIRoleOptions struct {
 type CIRole struct {
 	Stack   string `json:"stack"`
 	RoleArn string `json:"roleArn"`
-	Region  string `json:"region,omitempty"`
+	// ExecutionRoleArn is the CloudFormation execution role CI passes
+	// (up --cfn-role-arn); the only role the CI role may pass.
+	ExecutionRoleArn string `json:"executionRoleArn,omitempty"`
+	Region           string `json:"region,omitempty"`
 }
 
 func newCmdCIRole(f *Factory, runF func(*CIRoleOptions) error) *cobra.Command {
@@ -91,8 +94,11 @@ func ciRoleRun(ctx context.Context, opts *CIRoleOptions) error {
 	res := CIRole{Stack: stack}
 	for _, s := range out.Stacks {
 		for _, o := range s.Outputs {
-			if aws.ToString(o.OutputKey) == OutputCIRoleArn {
+			switch aws.ToString(o.OutputKey) {
+			case OutputCIRoleArn:
 				res.RoleArn = aws.ToString(o.OutputValue)
+			case stackreg.OutputCIExecRoleArn:
+				res.ExecutionRoleArn = aws.ToString(o.OutputValue)
 			}
 		}
 	}
@@ -103,6 +109,9 @@ func ciRoleRun(ctx context.Context, opts *CIRoleOptions) error {
 		return opts.IO.WriteJSON(res)
 	}
 	fmt.Fprintln(opts.IO.Out, res.RoleArn)
-	opts.IO.Progress().Info("Use it as role-to-assume in .github/workflows/deploy.yml (see docs/ci.md).")
+	opts.IO.Progress().Info("Store it as the repository variable AWS_DEPLOY_ROLE_ARN (see docs/ci.md).")
+	if res.ExecutionRoleArn != "" {
+		opts.IO.Progress().Info("CloudFormation execution role, the variable AWS_CFN_EXEC_ROLE_ARN: %s", res.ExecutionRoleArn)
+	}
 	return nil
 }

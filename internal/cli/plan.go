@@ -109,6 +109,10 @@ func printPlan(io *ui.IOStreams, res *platform.PlanResult) {
 		}
 		fmt.Fprintln(w, line)
 	}
+	if res.Kubernetes != nil {
+		fmt.Fprintln(w, cs.Bold("\nKubernetes (pinned in the templates)"))
+		res.Kubernetes.Print(w)
+	}
 	fmt.Fprintln(w, cs.Bold("\nHelm releases"))
 	for _, r := range res.Releases {
 		fmt.Fprintf(w, "  %-24s %-12s %s %s\n", r.Name, r.Namespace, r.Chart, r.Version)

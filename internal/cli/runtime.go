@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/eks"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/glue"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
@@ -33,6 +35,8 @@ func (f *Factory) platformAWS(ctx context.Context) (platform.AWS, platform.Retai
 		Objects:       s3.NewFromConfig(cfg, f.s3Options),
 		Secrets:       secretsmanager.NewFromConfig(cfg),
 		LoadBalancers: awsapi.LoadBalancers{API: elbv2.NewFromConfig(cfg)},
+		Clusters:      eks.NewFromConfig(cfg),
+		Zones:         ec2.NewFromConfig(cfg),
 	}, retainedClients{glue.NewFromConfig(cfg), kms.NewFromConfig(cfg)}, nil
 }
 

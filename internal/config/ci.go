@@ -1,6 +1,9 @@
 package config
 
-import "regexp"
+import (
+	"regexp"
+	"strings"
+)
 
 // CI configures the optional deploy role a CI pipeline assumes through
 // OIDC (stack "<name>-ci"); see docs/ci.md.
@@ -13,8 +16,13 @@ type GitHubCI struct {
 	// Repository is "owner/name". Set, it creates the "<name>-ci" stack with
 	// a role only that repository's Branch can assume. Default "" (no CI role).
 	Repository string `yaml:"repository" json:"repository"`
-	// Branch that may deploy. Default "main".
+	// Branch that may deploy. Default "main". GitHub enforces it through
+	// Environment's deployment branch rule (docs/ci.md).
 	Branch string `yaml:"branch" json:"branch"`
+	// Environment is the protected GitHub environment the deploy job runs
+	// in; the role trusts only tokens of jobs in it
+	// (sub repo:<owner>/<name>:environment:<environment>). Default "production".
+	Environment string `yaml:"environment" json:"environment"`
 	// ProviderArn is an existing GitHub OIDC provider in the account (there
 	// can be only one); empty creates it.
 	ProviderArn string `yaml:"providerArn" json:"providerArn"`
@@ -26,6 +34,9 @@ func (c CI) Enabled() bool { return c.GitHub.Repository != "" }
 func (c *CI) setDefaults() {
 	if c.GitHub.Branch == "" {
 		c.GitHub.Branch = "main"
+	}
+	if c.GitHub.Environment == "" {
+		c.GitHub.Environment = "production"
 	}
 }
 
@@ -48,6 +59,9 @@ func (c *CI) validate(v *validator) {
 	}
 	if !githubBranchPattern.MatchString(g.Branch) {
 		v.add("ci.github.branch", "is %q; use a branch name such as main", g.Branch)
+	}
+	if !githubBranchPattern.MatchString(g.Environment) || strings.Contains(g.Environment, "/") {
+		v.add("ci.github.environment", "is %q; use a GitHub environment name such as production", g.Environment)
 	}
 	if g.ProviderArn != "" && !oidcProviderPattern.MatchString(g.ProviderArn) {
 		v.add("ci.github.providerArn", "is %q; use the ARN of the account's token.actions.githubusercontent.com OIDC provider, or leave it empty to create one", g.ProviderArn)

@@ -53,14 +53,33 @@ type Network struct {
 	VpcCidr string `yaml:"vpcCidr" json:"vpcCidr"`
 	// AzCount is how many availability zones to span, 2 to 6 (EKS needs 2). Default 2.
 	AzCount int `yaml:"azCount" json:"azCount"`
-	// AvailabilityZones names the zones explicitly; default: the first
-	// AzCount of <region>a, <region>b, ... (no context lookup is made).
+	// AvailabilityZones names the zones explicitly. Default: `up` asks the
+	// account (DescribeAvailabilityZones: available zones that need no
+	// opt-in, the first AzCount by name); offline synthesis uses
+	// <region>a, <region>b, ... as placeholders.
 	AvailabilityZones []string `yaml:"availabilityZones,omitempty" json:"availabilityZones,omitempty"`
 	// NatGateways is 1 (cheap) up to AzCount (zone-redundant). Default 1.
 	NatGateways int `yaml:"natGateways" json:"natGateways"`
 	// InterfaceEndpoints are the VPC interface endpoints to create, by
 	// service short name (e.g. "sts", "ecr.api"). Default: DefaultInterfaceEndpoints.
 	InterfaceEndpoints []string `yaml:"interfaceEndpoints" json:"interfaceEndpoints"`
+
+	// zonesDefaulted: AvailabilityZones were not configured; the names
+	// SetDefaults filled in are placeholders for offline synthesis, and
+	// `up` replaces them with the account's zones (platform.ResolveZones).
+	zonesDefaulted bool
+}
+
+// ZonesDefaulted reports whether AvailabilityZones are SetDefaults'
+// placeholders rather than the user's choice.
+func (n Network) ZonesDefaulted() bool { return n.zonesDefaulted }
+
+// WithZones returns a copy of c spanning zones (resolved from the account).
+func (c *Config) WithZones(zones []string) *Config {
+	out := *c
+	out.Network.AvailabilityZones = append([]string(nil), zones...)
+	out.Network.zonesDefaulted = false
+	return &out
 }
 
 // Cluster describes the EKS control plane.

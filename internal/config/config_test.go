@@ -98,6 +98,8 @@ func TestParseRejects(t *testing.T) {
 		// ci
 		{"ci repository not owner/name", "ci:\n  github:\n    repository: etl\n",
 			"ci.github.repository", `is "etl"; use the GitHub owner/name`},
+		{"ci environment with a slash", "ci:\n  github:\n    repository: acme/etl\n    environment: prod/eu\n",
+			"ci.github.environment", `is "prod/eu"; use a GitHub environment name such as production`},
 		{"ci provider without repository", "ci:\n  github:\n    providerArn: arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com\n",
 			"ci.github.providerArn", "ci.github.repository is empty"},
 		{"ci provider not GitHub's", "ci:\n  github:\n    repository: acme/etl\n    providerArn: arn:aws:iam::123456789012:oidc-provider/example.com\n",
@@ -108,6 +110,12 @@ func TestParseRejects(t *testing.T) {
 			"nodeGroups.onDemand.instanceTypes[0]", `is not an EC2 instance type; use family.size, e.g. "m6i.xlarge"`},
 		{"instance type no size", "nodeGroups:\n  spot:\n    instanceTypes: [r5.xlarge, r5a]\n",
 			"nodeGroups.spot.instanceTypes[1]", "use family.size"},
+		{"instance type not in the table", "nodeGroups:\n  onDemand:\n    instanceTypes: [m6ix.xlarge]\n",
+			"nodeGroups.onDemand.instanceTypes[0]", `"m6ix.xlarge" is not a supported type; did you mean "m6i.xlarge"?`},
+		{"instance types mixing architectures", "nodeGroups:\n  spot:\n    instanceTypes: [r6i.xlarge, r7g.xlarge, r5.xlarge]\n",
+			"nodeGroups.spot.instanceTypes", "mixes architectures: amd64 (r6i.xlarge, r5.xlarge) and arm64 (r7g.xlarge)"},
+		{"instance types mixing kinds", "nodeGroups:\n  onDemand:\n    instanceTypes: [m6i.xlarge, c6i.xlarge]\n",
+			"nodeGroups.onDemand.instanceTypes", "mixes family kinds: compute optimised (c6i.xlarge) and general purpose (m6i.xlarge)"},
 		{"instance type listed twice", "nodeGroups:\n  spot:\n    instanceTypes: [r5.xlarge, r5.xlarge]\n",
 			"nodeGroups.spot.instanceTypes[1]", "is listed twice"},
 		{"on-demand no instance types", "nodeGroups:\n  onDemand:\n    instanceTypes: []\n",
@@ -309,7 +317,7 @@ func wantDefaults() *Config {
 	return &Config{
 		Name:   "blueprint",
 		Region: "us-east-1",
-		CI:     CI{GitHub: GitHubCI{Branch: "main"}},
+		CI:     CI{GitHub: GitHubCI{Branch: "main", Environment: "production"}},
 		Network: Network{
 			VpcCidr:            "10.0.0.0/16",
 			AzCount:            2,
@@ -353,6 +361,9 @@ func TestEmptyFileGivesDefaults(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Parse(%q): %v", in, err)
 		}
+		if !cfg.Network.ZonesDefaulted() {
+			t.Errorf("Parse(%q): default zones not marked as placeholders for up to resolve", in)
+		}
 		want := wantDefaults()
 		// Platform defaults belong to the platform section; compare the rest field by field.
 		want.Platform = cfg.Platform
@@ -367,6 +378,9 @@ func checkDefaults(t *testing.T, got, want *Config) {
 	walk = func(path string, g, w reflect.Value) {
 		if g.Kind() == reflect.Struct {
 			for i := range g.NumField() {
+				if !g.Type().Field(i).IsExported() {
+					continue // internal state, checked where it matters
+				}
 				walk(path+"."+g.Type().Field(i).Name, g.Field(i), w.Field(i))
 			}
 			return
@@ -401,6 +415,8 @@ func TestDerivedDefaults(t *testing.T) {
 			func(c *Config) bool {
 				return slices.Equal(c.Network.AvailabilityZones, []string{"us-east-1a", "us-east-1b", "us-east-1c"})
 			}},
+		{"configured zones are not placeholders", "network:\n  availabilityZones: [us-east-1c, us-east-1d]\n",
+			func(c *Config) bool { return !c.Network.ZonesDefaulted() }},
 		{"azCount follows zones", "network:\n  availabilityZones: [us-east-1d, us-east-1f, us-east-1a]\n",
 			func(c *Config) bool { return c.Network.AzCount == 3 }},
 		{"spot max and desired follow a large min", "nodeGroups:\n  spot:\n    minSize: 12\n",
@@ -522,7 +538,7 @@ nodeGroups:
     diskSizeGiB: 200
   spot:
     enabled: true
-    instanceTypes: [r6i.2xlarge, r6a.2xlarge, r7i.2xlarge, c7gn.metal, u-6tb1.metal]
+    instanceTypes: [r6i.2xlarge, r6a.2xlarge, r7i.2xlarge, r5.2xlarge]
     minSize: 0
     maxSize: 40
     desiredSize: 0

@@ -74,6 +74,7 @@ func (c *Config) SetDefaults() {
 		}
 	}
 	if len(n.AvailabilityZones) == 0 && n.AzCount > 0 && n.AzCount <= 6 {
+		n.zonesDefaulted = true
 		for i := 0; i < n.AzCount; i++ {
 			n.AvailabilityZones = append(n.AvailabilityZones, fmt.Sprintf("%s%c", c.Region, 'a'+i))
 		}

@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/sqletl/blueprint/internal/instancetypes"
 )
 
 // ValidationError lists every problem found in a config, each as
@@ -173,12 +175,15 @@ func validateNodeGroup(v *validator, field string, g NodeGroup, optional bool) {
 		f := fmt.Sprintf("%s.instanceTypes[%d]", field, i)
 		if !instanceTypeRe.MatchString(t) {
 			v.add(f, "%q is not an EC2 instance type; use family.size, e.g. \"m6i.xlarge\"", t)
+		} else if err := instancetypes.CheckGroup([]string{t}); err != nil {
+			v.add(f, "%s", err)
 		}
 		if seen[t] {
 			v.add(f, "%q is listed twice; list each type once", t)
 		}
 		seen[t] = true
 	}
+	checkGroupShape(v, field+".instanceTypes", g.InstanceTypes)
 	minSize, maxSize, desired := *g.MinSize, *g.MaxSize, *g.DesiredSize
 	if minSize < 0 {
 		v.add(field+".minSize", "is %d; use 0 or more", minSize)

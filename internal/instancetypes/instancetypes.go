@@ -30,7 +30,21 @@ type Type struct {
 	// ENIs × (IPv4 addresses per ENI − 1) + 2, as listed in
 	// awslabs/amazon-eks-ami templates/shared/runtime/eni-max-pods.txt.
 	MaxPods int
+	// Kind is the family's purpose (general, memory, compute): a node group
+	// mixes sizes of one kind only, so the scheduler and the autoscaler see
+	// one shape of node.
+	Kind Kind
 }
+
+// Kind is an instance family's purpose, from the first letter of its name
+// (m general purpose, r memory optimised, c compute optimised).
+type Kind string
+
+const (
+	General Kind = "general purpose"
+	Memory  Kind = "memory optimised"
+	Compute Kind = "compute optimised"
+)
 
 // Family is the part before the dot ("m6i" of "m6i.xlarge").
 func (t Type) Family() string { f, _, _ := strings.Cut(t.Name, "."); return f }
@@ -93,10 +107,11 @@ var table = func() map[string]Type {
 		maxPods int
 	}
 	add := func(arch Arch, families []string, sizes []size, gibPerVCPU int64) {
+		kind := map[int64]Kind{4: General, 8: Memory, 2: Compute}[gibPerVCPU]
 		for _, f := range families {
 			for _, s := range sizes {
 				name := f + "." + s.name
-				m[name] = Type{Name: name, VCPU: s.vcpu, MemoryMiB: int64(s.vcpu) * gibPerVCPU * 1024, Arch: arch, MaxPods: s.maxPods}
+				m[name] = Type{Name: name, VCPU: s.vcpu, MemoryMiB: int64(s.vcpu) * gibPerVCPU * 1024, Arch: arch, MaxPods: s.maxPods, Kind: kind}
 			}
 		}
 	}

@@ -48,6 +48,12 @@ type AWS struct {
 	// LoadBalancers lists the deployment's in-cluster load balancers, so
 	// `down` can wait until they are gone. Nil skips the wait.
 	LoadBalancers LoadBalancerLister
+	// Clusters reads the deployed cluster's Kubernetes version before `up`
+	// changes anything. Nil skips the check.
+	Clusters ClusterVersionAPI
+	// Zones lists the account's availability zones for `up`. Nil keeps the
+	// configured (or placeholder) zones.
+	Zones ZoneAPI
 }
 
 // LoadBalancerLister lists load balancers that in-cluster controllers made

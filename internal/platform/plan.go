@@ -45,6 +45,8 @@ type PlanResult struct {
 	Releases []ReleaseStatus `json:"releases"`
 	Checks   []Check         `json:"checks"`
 	Diagram  string          `json:"diagram"`
+	// Kubernetes: pinned versions and zones (plan_eks.go).
+	Kubernetes *PlanKubernetes `json:"kubernetes,omitempty"`
 }
 
 // PlanStack is one stack to deploy.
@@ -97,6 +99,7 @@ func (o *PlanOptions) Run(ctx context.Context) (*PlanResult, error) {
 		}
 		res.Stacks = append(res.Stacks, ps)
 	}
+	res.Kubernetes = planKubernetes(asm, PlannedZones(o.Config))
 	if o.Releases != nil {
 		res.Releases = o.Releases.Planned(o.Config)
 	}

@@ -54,6 +54,9 @@ type UpOptions struct {
 	OnEvent          func(deploy.Event)
 	Clock            wait.Clock
 	Backoff          wait.Backoff
+
+	// upgrade is what the version check found (upgrade.go).
+	upgrade *ClusterUpgrade
 }
 
 // UpResult reports what up did.
@@ -67,9 +70,12 @@ type UpResult struct {
 	// SamplesKept lists sample files kept as the user changed them.
 	SamplesKept []string `json:"samplesKept,omitempty"`
 	// DeployerPrincipal is the cluster stack's DeployerPrincipalArn.
-	DeployerPrincipal string             `json:"deployerPrincipal,omitempty"`
-	NextSteps         []string           `json:"nextSteps"`
-	Assembly          *assembly.Assembly `json:"-"`
+	DeployerPrincipal string   `json:"deployerPrincipal,omitempty"`
+	NextSteps         []string `json:"nextSteps"`
+	// Cluster is the Kubernetes version check, Zones the zones used (upgrade.go, zones.go).
+	Cluster  *ClusterUpgrade    `json:"clusterVersion,omitempty"`
+	Zones    *Zones             `json:"zones,omitempty"`
+	Assembly *assembly.Assembly `json:"-"`
 }
 
 // StackResult is one stack's deploy.
@@ -89,6 +95,24 @@ func (o *UpOptions) Steps(res *UpResult) []Step {
 	steps := []Step{
 		{Name: "Check AWS identity and region", Run: func(ctx context.Context) error {
 			return o.preflight(ctx, res)
+		}},
+		{Name: "Resolve the availability zones (DescribeAvailabilityZones)", Run: func(ctx context.Context) error {
+			z, err := o.resolveZones(ctx)
+			if err != nil {
+				return err
+			}
+			res.Zones = &z
+			o.Progress.Info("Zones: %s", z)
+			return nil
+		}},
+		{Name: "Check the deployed Kubernetes version (no downgrade, one minor at a time)", Run: func(ctx context.Context) error {
+			var err error
+			if o.upgrade, err = o.checkClusterVersion(ctx); err != nil {
+				return err
+			}
+			res.Cluster = o.upgrade
+			o.Progress.Info("Kubernetes: %s", o.upgrade.Detail())
+			return nil
 		}},
 		{Name: "Synthesize the CDK app", Run: func(ctx context.Context) error {
 			var err error
@@ -209,14 +233,22 @@ func (o *UpOptions) deployStacks(ctx context.Context, asm *assembly.Assembly, de
 		if _, ok := st.Template.Parameters[stackreg.DeployerParameter]; ok {
 			params = map[string]string{stackreg.DeployerParameter: deployer}
 		}
-		r, err := d.Deploy(ctx, deploy.Stack{
-			Name:                  name,
-			Template:              body,
-			Parameters:            params,
-			Tags:                  StackTags(o.Config),
-			TerminationProtection: st.TerminationProtection,
-			Templates:             &codeBucketStore{o: o},
-		})
+		stack := func(body []byte) deploy.Stack {
+			return deploy.Stack{
+				Name:                  name,
+				Template:              body,
+				Parameters:            params,
+				Tags:                  StackTags(o.Config),
+				TerminationProtection: st.TerminationProtection,
+				Templates:             &codeBucketStore{o: o},
+			}
+		}
+		if s, ok := reg.ByName(name); ok && s.Role == stackreg.Cluster {
+			if err := o.upgradeClusterInStages(ctx, name, body, func(b []byte) error { _, err := d.Deploy(ctx, stack(b)); return err }); err != nil {
+				return fmt.Errorf("deploying stack %q: %w", name, err)
+			}
+		}
+		r, err := d.Deploy(ctx, stack(body))
 		if err != nil {
 			return fmt.Errorf("deploying stack %q: %w", name, err)
 		}

@@ -43,6 +43,7 @@ const (
 	OutputGlueDatabase     = "GlueDatabaseName"
 	OutputCodeBucket       = "CodeBucketName"
 	OutputCIRoleArn        = "CIDeployRoleArn"
+	OutputCIExecRoleArn    = "CIExecutionRoleArn"
 	OutputLogsBucket       = "LogsBucketName"
 	OutputAthenaWorkgroup  = "AthenaWorkgroupName"
 	OutputAthenaResults    = "AthenaResultsLocation"
@@ -123,7 +124,7 @@ func For(cfg *config.Config) *Registry {
 	if cfg.CI.Enabled() {
 		r.stacks = append(r.stacks, Stack{Role: CI, Name: n(CI), Description: "blueprint CI deploy role (GitHub OIDC)",
 			DependsOn: []Role{Data, Analytics, Cluster}, NeedsCluster: true,
-			Outputs: []string{OutputCIRoleArn}})
+			Outputs: []string{OutputCIRoleArn, OutputCIExecRoleArn}})
 	}
 	return r
 }
