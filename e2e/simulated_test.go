@@ -12,12 +12,18 @@ package e2e
 // table simSummary prints.
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -260,7 +266,7 @@ func (s *simulated) checkPlatform(ctx context.Context, up upView) {
 	}
 	// RBAC, judged by the API server, for every service account the
 	// releases just installed (the checks of TestRBAC).
-	passed, failures, err := helmrelease.CheckRBAC(ctx, s.kube)
+	passed, _, failures, err := helmrelease.CheckRBAC(ctx, s.kube)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -320,7 +326,7 @@ func TestSimulatedPlatform(t *testing.T) {
 			}
 			for _, r := range platformReleaseNames(again) {
 				if revs := s.helmRevisions(r); len(revs) != 1 {
-					t.Errorf("second up made a new revision of %s: %v", r, revs)
+					t.Errorf("second up made a new revision of %s: %v\n%s", r, revs, s.revisionDiff(r))
 				}
 			}
 
@@ -428,4 +434,52 @@ func sizeOf(what string) string {
 		}
 	}
 	return what
+}
+
+// revisionDiff says what changed between a release's first two revisions
+// (Helm's secret driver: base64 of gzipped JSON), to explain an upgrade a
+// no-op up should not have made.
+func (s *simulated) revisionDiff(release string) string {
+	list, err := s.kube.CoreV1().Secrets("").List(context.Background(), metav1.ListOptions{LabelSelector: "owner=helm,name=" + release})
+	if err != nil {
+		return err.Error()
+	}
+	type rel struct {
+		Manifest string         `json:"manifest"`
+		Config   map[string]any `json:"config"`
+		Version  int            `json:"version"`
+	}
+	var rels []rel
+	for _, sec := range list.Items {
+		raw, err := base64.StdEncoding.DecodeString(string(sec.Data["release"]))
+		if err != nil {
+			return err.Error()
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(raw))
+		if err != nil {
+			return err.Error()
+		}
+		var r rel
+		if err := json.NewDecoder(zr).Decode(&r); err != nil {
+			return err.Error()
+		}
+		rels = append(rels, r)
+	}
+	if len(rels) < 2 {
+		return ""
+	}
+	sort.Slice(rels, func(i, j int) bool { return rels[i].Version < rels[j].Version })
+	a, b := strings.Split(rels[0].Manifest, "\n"), strings.Split(rels[1].Manifest, "\n")
+	var out []string
+	if !reflect.DeepEqual(rels[0].Config, rels[1].Config) {
+		ca, _ := json.Marshal(rels[0].Config)
+		cb, _ := json.Marshal(rels[1].Config)
+		out = append(out, "values differ:\n  "+string(ca)+"\n  "+string(cb))
+	}
+	for i := 0; i < min(len(a), len(b)) && len(out) < 12; i++ {
+		if a[i] != b[i] {
+			out = append(out, fmt.Sprintf("manifest line %d: %q → %q", i, a[i], b[i]))
+		}
+	}
+	return strings.Join(out, "\n")
 }
