@@ -29,11 +29,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/sqletl/blueprint/internal/config"
 	"github.com/sqletl/blueprint/internal/helmrelease"
 	"github.com/sqletl/blueprint/internal/kubetest"
+	"github.com/sqletl/blueprint/internal/platform"
 	"github.com/sqletl/blueprint/internal/runtimepods"
 	"github.com/sqletl/blueprint/internal/simcluster"
 )
@@ -183,12 +186,12 @@ type simulated struct {
 
 // startSimulated synthesizes config, starts a simulated cluster whose
 // nodes are the synthesized node groups, and returns the harness for it.
-func startSimulated(t *testing.T, name, config string) *simulated {
+func startSimulated(t *testing.T, name, cfgYAML string) *simulated {
 	t.Helper()
 	// Every upstream chart comes from the mirror (blueprint's --chart-mirror).
 	t.Setenv("BLUEPRINT_CHART_MIRROR", chartMirror(t))
 	env := kubetest.StartWithOptions(t, kubetest.Options{Cluster: true})
-	h := newHarnessWithConfig(t, env, config)
+	h := newHarnessWithConfig(t, env, cfgYAML)
 	h.mustRun("synth")
 	tmpl, err := os.ReadFile(filepath.Join(h.dir, "cdk.out", "Cluster.template.json"))
 	if err != nil {
@@ -198,12 +201,20 @@ func startSimulated(t *testing.T, name, config string) *simulated {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := decode[struct {
-		Network struct {
-			AvailabilityZones []string `json:"availabilityZones"`
-		} `json:"network"`
-	}](t, h.mustRun("config", "-o", "json"))
-	cluster, err := simcluster.New(t.Context(), env, groups, cfg.Network.AvailabilityZones)
+	// The zones up will use: the account's own, as up resolves them.
+	cfg, err := config.Parse([]byte(cfgYAML))
+	if err != nil {
+		t.Fatal(err)
+	}
+	zones, err := platform.ResolveZones(t.Context(), ec2.NewFromConfig(moto.AWSConfig(t)), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var zoneNames []string
+	for _, z := range zones.Zones {
+		zoneNames = append(zoneNames, z.Name)
+	}
+	cluster, err := simcluster.New(t.Context(), env, groups, zoneNames)
 	if err != nil {
 		t.Fatal(err)
 	}
