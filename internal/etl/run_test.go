@@ -210,13 +210,14 @@ func TestSchedule(t *testing.T) {
 // Logs finds a workflow's pods by Argo's label and streams each one's
 // "main" container log under a header. Without a kubelet the API server
 // serves a pod that has no node as an empty log, so the headers show which
-// pods were selected, in order; another workflow's pod is left out.
+// pods were selected, in start order; another workflow's pod is left out.
 func TestLogs(t *testing.T) {
 	env.Require(t)
 	ns := env.CreateNamespace(t)
 	cs := kubernetes.NewForConfigOrDie(env.RESTConfig())
 	for _, p := range []struct{ name, workflow string }{
-		{"contacts-abc-merge-2", "contacts-abc"}, {"contacts-abc-load-1", "contacts-abc"}, {"taxi-xyz-main-1", "taxi-xyz"},
+		// Created in start order: Logs sorts by creation time, then name.
+		{"contacts-abc-load-1", "contacts-abc"}, {"contacts-abc-merge-2", "contacts-abc"}, {"taxi-xyz-main-1", "taxi-xyz"},
 	} {
 		pod := &corev1.Pod{
 			ObjectMeta: metav1.ObjectMeta{Name: p.name, Labels: map[string]string{etl.LabelWorkflow: p.workflow}},
