@@ -17,9 +17,11 @@ export JSII_DEPRECATED ?= quiet
 # The pinned upstream charts as <chart>-<version>.tgz (see its README), read
 # before the chart repositories: $BLUEPRINT_CHART_MIRROR, else the shared
 # mirror next to the clone. Tests that need a chart fail without one.
-CHART_MIRROR ?= $(or $(BLUEPRINT_CHART_MIRROR),$(wildcard $(CURDIR)/../shared/upstream-charts))
+# A clone anywhere below the folder that holds shared/ finds it.
+find_shared = $(shell d='$(CURDIR)'; while [ "$$d" != / ]; do [ -d "$$d/shared/$(1)" ] && { echo "$$d/shared/$(1)"; break; }; d=$$(dirname "$$d"); done)
+CHART_MIRROR ?= $(or $(BLUEPRINT_CHART_MIRROR),$(call find_shared,upstream-charts))
 # Upstream sources the tests run (JupyterHub 5.5.0's authenticator).
-UPSTREAM_SRC ?= $(or $(BLUEPRINT_UPSTREAM_SRC),$(wildcard $(CURDIR)/../shared/upstream-src))
+UPSTREAM_SRC ?= $(or $(BLUEPRINT_UPSTREAM_SRC),$(call find_shared,upstream-src))
 
 GO_SOURCES := $(shell find . -name '*.go' -not -path './node_modules/*' -not -path './.cache/*' -not -path './tools/*') go.mod go.sum
 

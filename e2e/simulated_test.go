@@ -158,8 +158,8 @@ func (s *summary) String() string {
 }
 
 // chartMirror is the directory of pinned upstream chart archives:
-// $BLUEPRINT_CHART_MIRROR, else ../shared/upstream-charts next to the
-// clone. The simulated-cluster tests need the real charts, so a missing
+// $BLUEPRINT_CHART_MIRROR, else the nearest shared/upstream-charts above
+// the clone. The simulated-cluster tests need the real charts, so a missing
 // mirror fails them (make test and make e2e never skip them).
 func chartMirror(t testing.TB) string {
 	t.Helper()
@@ -167,11 +167,17 @@ func chartMirror(t testing.TB) string {
 		return d
 	}
 	wd, _ := os.Getwd()
-	d := filepath.Join(wd, "..", "..", "shared", "upstream-charts")
-	if _, err := os.Stat(d); err != nil {
-		t.Fatalf("no chart mirror: set BLUEPRINT_CHART_MIRROR to a directory of <chart>-<version>.tgz (%v)", err)
+	for dir := wd; ; dir = filepath.Dir(dir) {
+		d := filepath.Join(dir, "shared", "upstream-charts")
+		if st, err := os.Stat(d); err == nil && st.IsDir() {
+			return d
+		}
+		if filepath.Dir(dir) == dir {
+			break
+		}
 	}
-	return d
+	t.Fatal("no chart mirror: set BLUEPRINT_CHART_MIRROR to a directory of <chart>-<version>.tgz (none in a shared/upstream-charts above the clone)")
+	return ""
 }
 
 // platformNamespaces are where blueprint's releases run.
