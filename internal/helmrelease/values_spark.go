@@ -92,8 +92,11 @@ func placeExecutors(v *charts.PlatformValues, cfg *config.Config) error {
 	if cores < 1 || podMiB < sparkPodMemoryMiB(1024) {
 		return fmt.Errorf("a node of %s cannot hold a Spark executor (1 core, 1 GiB); use larger instance types", strings.Join(types, ", "))
 	}
-	for _, s := range []*charts.JobSize{&v.JobSizes.Small, &v.JobSizes.Medium, &v.JobSizes.Large} {
-		e := &s.Executor
+	for _, size := range []struct {
+		name string
+		s    *charts.JobSize
+	}{{"large", &v.JobSizes.Large}, {"medium", &v.JobSizes.Medium}, {"small", &v.JobSizes.Small}} { // largest first: its error names the most nodes
+		e := &size.s.Executor
 		e.CPU = min(e.CPU, cores)
 		mem, err := parseSparkMiB(e.Memory)
 		if err != nil {
@@ -101,9 +104,46 @@ func placeExecutors(v *charts.PlatformValues, cfg *config.Config) error {
 		}
 		if sparkPodMemoryMiB(mem) > podMiB {
 			e.Memory = strconv.FormatInt(maxExecutorMiB(podMiB), 10) + "m"
+			mem = maxExecutorMiB(podMiB)
+		}
+		if err := checkExecutorCapacity(cfg, size.name, e.Instances, e.CPU, cores, sparkPodMemoryMiB(mem), podMiB); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// checkExecutorCapacity refuses a job size whose executors can never all
+// run: more nodes than the executors' group may grow to. With Spot off
+// the executors share the on-demand group with the drivers and the
+// platform, so one node is kept for those. Without this, the executors
+// past the group's maximum stay Pending for good (seen on the simulated
+// cluster: 8 large executors, one per m6i.xlarge, on-demand maxSize 4).
+func checkExecutorCapacity(cfg *config.Config, size string, instances, cpu, nodeCores int, podMiB, nodePodMiB int64) error {
+	if instances <= 0 || cpu <= 0 {
+		return nil
+	}
+	perNode := min(nodeCores/cpu, int(nodePodMiB/podMiB))
+	if perNode < 1 {
+		return nil // placeExecutors has shrunk the executor to fit one node
+	}
+	need := (instances + perNode - 1) / perNode
+	field, group, reserved := "nodeGroups.spot.maxSize", cfg.NodeGroups.Spot, 0
+	if !cfg.NodeGroups.Spot.IsEnabled() {
+		field, group, reserved = "nodeGroups.onDemand.maxSize", cfg.NodeGroups.OnDemand, 1
+	}
+	if group.MaxSize == nil || need+reserved <= *group.MaxSize {
+		return nil
+	}
+	fix := fmt.Sprintf("raise %s to %d", field, need+reserved)
+	why := ""
+	if reserved == 1 {
+		why = " (one more for the drivers and the platform, as Spot is off)"
+		fix += ", or turn Spot on (nodeGroups.spot.enabled: true)"
+	}
+	return &config.ValidationError{Problems: []string{fmt.Sprintf(
+		"%s: is %d; the %s job size runs %d Spark executors (%d cores, %d MiB each, %d per node), so it needs %d nodes%s; %s",
+		field, *group.MaxSize, size, instances, cpu, podMiB, perNode, need+reserved, why, fix)}}
 }
 
 // maxExecutorMiB is the largest spark.executor.memory whose pod (memory

@@ -28,7 +28,7 @@ func TestExecutorsFitTheirNodes(t *testing.T) {
 		largeCores int
 	}{
 		{name: "default", lifecycle: workloads.LifecycleSpot, largeCores: 3},
-		{name: "spot disabled", yaml: "nodeGroups: {spot: {enabled: false}}", lifecycle: workloads.LifecycleOnDemand, largeCores: 3},
+		{name: "spot disabled", yaml: "nodeGroups: {spot: {enabled: false}, onDemand: {maxSize: 9}}", lifecycle: workloads.LifecycleOnDemand, largeCores: 3},
 		{name: "8 vCPU spot types", yaml: "nodeGroups: {spot: {instanceTypes: [r6i.2xlarge, r5.2xlarge]}}", lifecycle: workloads.LifecycleSpot, largeCores: 4},
 	}
 	for _, tt := range tests {
@@ -112,4 +112,29 @@ func renderedExecutors(t *testing.T, c *config.Config) map[string]map[string]str
 		}
 	}
 	return out
+}
+
+// With Spot off, the executors share the on-demand group: a job size that
+// needs more nodes than the group may grow to is refused, naming the field
+// and the number of nodes, before anything is installed.
+func TestExecutorCapacity(t *testing.T) {
+	for _, tc := range []struct {
+		name, yaml, wantErr string
+	}{
+		{"spot default", "", ""},
+		{"spot off, default maxSize", "nodeGroups:\n  spot:\n    enabled: false\n",
+			"nodeGroups.onDemand.maxSize: is 4; the large job size runs 8 Spark executors"},
+		{"spot off, room for large", "nodeGroups:\n  spot:\n    enabled: false\n  onDemand:\n    maxSize: 9\n", ""},
+		{"spot maxSize too small", "nodeGroups:\n  spot:\n    maxSize: 5\n", "nodeGroups.spot.maxSize: is 5; the large job size"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := platformValues(parseConfig(t, tc.yaml), testOutputs())
+			switch {
+			case tc.wantErr == "" && err != nil:
+				t.Fatalf("unexpected error: %v", err)
+			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+				t.Fatalf("err = %v, want one containing %q", err, tc.wantErr)
+			}
+		})
+	}
 }
