@@ -42,7 +42,7 @@ setup: node_modules/.bin/cdk bin/blueprint ## install the pinned CDK CLI, build 
 
 plan: setup ## the main job, offline: synthesize + check every stack, list up's steps, render blueprint's chart, lint the sample jobs
 	./bin/blueprint plan $(if $(wildcard $(CONFIG)),--config $(CONFIG)) --out $(OUT)
-	./bin/blueprint render $(if $(wildcard $(CONFIG)),--config $(CONFIG)) --out $(OUT)/manifests
+	./bin/blueprint render $(if $(wildcard $(CONFIG)),--config $(CONFIG)) $(if $(CHART_MIRROR),--chart-mirror $(CHART_MIRROR)) --out $(OUT)/manifests
 	./bin/blueprint jobs lint $(if $(wildcard $(CONFIG)),--config $(CONFIG)) jobs
 
 synth: setup ## synthesize the whole platform offline and check it (cdk-nag, cfn-lint)
