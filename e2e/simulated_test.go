@@ -327,10 +327,10 @@ func TestSimulatedPlatform(t *testing.T) {
 	for _, tc := range []struct{ name, config string }{
 		{"default", "name: e2e\nregion: us-east-1\n"},
 		// Spot off: executors share the on-demand group, which must be able
-		// to grow to the large size's 8 executors, one per node, plus one
-		// node for the drivers and the platform (with the default maxSize
-		// of 4, render and up refuse the config and name this fix).
-		{"spot-disabled", "name: e2e\nregion: us-east-1\nnodeGroups:\n  spot:\n    enabled: false\n  onDemand:\n    maxSize: 9\n"},
+		// to grow to the large size's 8 executors, one per node, plus the
+		// platform's 2 nodes and one for the driver (with the default
+		// maxSize of 4, render and up refuse the config and name this fix).
+		{"spot-disabled", "name: e2e\nregion: us-east-1\nnodeGroups:\n  spot:\n    enabled: false\n  onDemand:\n    maxSize: 11\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()

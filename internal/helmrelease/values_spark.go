@@ -116,7 +116,7 @@ func placeExecutors(v *charts.PlatformValues, cfg *config.Config) error {
 // checkExecutorCapacity refuses a job size whose executors can never all
 // run: more nodes than the executors' group may grow to. With Spot off
 // the executors share the on-demand group with the drivers and the
-// platform, so one node is kept for those. Without this, the executors
+// platform, so the group's desired nodes and one more are kept for those. Without this, the executors
 // past the group's maximum stay Pending for good (seen on the simulated
 // cluster: 8 large executors, one per m6i.xlarge, on-demand maxSize 4).
 func checkExecutorCapacity(cfg *config.Config, size string, instances, cpu, nodeCores int, podMiB, nodePodMiB int64) error {
@@ -130,15 +130,22 @@ func checkExecutorCapacity(cfg *config.Config, size string, instances, cpu, node
 	need := (instances + perNode - 1) / perNode
 	field, group, reserved := "nodeGroups.spot.maxSize", cfg.NodeGroups.Spot, 0
 	if !cfg.NodeGroups.Spot.IsEnabled() {
-		field, group, reserved = "nodeGroups.onDemand.maxSize", cfg.NodeGroups.OnDemand, 1
+		// The platform's pods fill the group's desired nodes and the
+		// driver takes one more (seen on the simulated cluster: with one
+		// node reserved, the 8th large executor stayed Pending).
+		field, group = "nodeGroups.onDemand.maxSize", cfg.NodeGroups.OnDemand
+		reserved = 1
+		if group.DesiredSize != nil {
+			reserved += *group.DesiredSize
+		}
 	}
 	if group.MaxSize == nil || need+reserved <= *group.MaxSize {
 		return nil
 	}
 	fix := fmt.Sprintf("raise %s to %d", field, need+reserved)
 	why := ""
-	if reserved == 1 {
-		why = " (one more for the drivers and the platform, as Spot is off)"
+	if reserved > 0 {
+		why = fmt.Sprintf(" (%d more for the platform's nodes and the driver, as Spot is off)", reserved)
 		fix += ", or turn Spot on (nodeGroups.spot.enabled: true)"
 	}
 	return &config.ValidationError{Problems: []string{fmt.Sprintf(

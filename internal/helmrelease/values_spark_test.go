@@ -28,7 +28,7 @@ func TestExecutorsFitTheirNodes(t *testing.T) {
 		largeCores int
 	}{
 		{name: "default", lifecycle: workloads.LifecycleSpot, largeCores: 3},
-		{name: "spot disabled", yaml: "nodeGroups: {spot: {enabled: false}, onDemand: {maxSize: 9}}", lifecycle: workloads.LifecycleOnDemand, largeCores: 3},
+		{name: "spot disabled", yaml: "nodeGroups: {spot: {enabled: false}, onDemand: {maxSize: 11}}", lifecycle: workloads.LifecycleOnDemand, largeCores: 3},
 		{name: "8 vCPU spot types", yaml: "nodeGroups: {spot: {instanceTypes: [r6i.2xlarge, r5.2xlarge]}}", lifecycle: workloads.LifecycleSpot, largeCores: 4},
 	}
 	for _, tt := range tests {
@@ -124,7 +124,7 @@ func TestExecutorCapacity(t *testing.T) {
 		{"spot default", "", ""},
 		{"spot off, default maxSize", "nodeGroups:\n  spot:\n    enabled: false\n",
 			"nodeGroups.onDemand.maxSize: is 4; the large job size runs 8 Spark executors"},
-		{"spot off, room for large", "nodeGroups:\n  spot:\n    enabled: false\n  onDemand:\n    maxSize: 9\n", ""},
+		{"spot off, room for large", "nodeGroups:\n  spot:\n    enabled: false\n  onDemand:\n    maxSize: 11\n", ""},
 		{"spot maxSize too small", "nodeGroups:\n  spot:\n    maxSize: 5\n", "nodeGroups.spot.maxSize: is 5; the large job size"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

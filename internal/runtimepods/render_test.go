@@ -80,7 +80,7 @@ func testOutputs() *outputs.Platform {
 // The configurations the platform's run-time pods are checked under.
 var variants = []struct{ name, yaml string }{
 	{"default", ""},
-	{"spot disabled", "nodeGroups:\n  spot: {enabled: false}\n  onDemand: {maxSize: 9}\n"},
+	{"spot disabled", "nodeGroups:\n  spot: {enabled: false}\n  onDemand: {maxSize: 11}\n"},
 }
 
 var (
