@@ -191,11 +191,6 @@ func (e *Env) ClusterLogTails(n int) string {
 	return s
 }
 
-// String names what runs, for logs.
-func (b clusterBinaries) String() string {
-	return fmt.Sprintf("scheduler=%s controller-manager=%s kwok=%s", b.scheduler, b.controllerManager, b.kwok)
-}
-
 // StartScheduler runs one more kube-scheduler with the given
 // KubeSchedulerConfiguration (YAML; its clientConnection.kubeconfig must
 // point at this Env), as a chart's own scheduler Deployment would on a real

@@ -3,7 +3,6 @@ package simcluster
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -30,12 +29,10 @@ type Cluster struct {
 	Groups []NodeGroup
 	Zones  []string
 
-	mu       sync.Mutex
-	nodes    map[string]int // group → nodes created
-	scaleUps map[string]int // group → nodes added for pending pods
-	volumes  int
-	cancel   context.CancelFunc
-	done     chan struct{}
+	mu     sync.Mutex
+	nodes  map[string]int // group → nodes created
+	cancel context.CancelFunc
+	done   chan struct{}
 }
 
 // New creates the nodes of every group (Desired of each, spread over zones
@@ -49,7 +46,7 @@ func New(ctx context.Context, env *kubetest.Env, groups []NodeGroup, zones []str
 	if err != nil {
 		return nil, err
 	}
-	c := &Cluster{Env: env, Client: cs, Groups: groups, Zones: zones, nodes: map[string]int{}, scaleUps: map[string]int{}}
+	c := &Cluster{Env: env, Client: cs, Groups: groups, Zones: zones, nodes: map[string]int{}}
 	for _, g := range groups {
 		for range g.Desired {
 			if err := c.addNode(ctx, g); err != nil {
@@ -230,11 +227,6 @@ func (c *Cluster) createVolume(ctx context.Context, pvc *corev1.PersistentVolume
 		},
 	}
 	_, err := c.Client.CoreV1().PersistentVolumes().Create(ctx, pv, metav1.CreateOptions{})
-	if err == nil {
-		c.mu.Lock()
-		c.volumes++
-		c.mu.Unlock()
-	}
 	return err
 }
 
@@ -279,9 +271,6 @@ func (c *Cluster) scaleUp(ctx context.Context) error {
 			if err := c.addNode(ctx, g); err != nil {
 				return err
 			}
-			c.mu.Lock()
-			c.scaleUps[g.Name]++
-			c.mu.Unlock()
 			t := g.Type()
 			fresh[g.Name] = append(fresh[g.Name], room{t.AllocatableCPUMillis() - cpu, t.AllocatableMemoryMiB()<<20 - mem})
 			break
@@ -352,29 +341,4 @@ func (c *Cluster) GroupOf(ctx context.Context, nodeName string) string {
 		return ""
 	}
 	return n.Labels[LabelNodegroup]
-}
-
-// Counts reports nodes per group (created at start and by scale-up), and
-// volumes provisioned.
-func (c *Cluster) Counts() (nodes, scaleUps map[string]int, volumes int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	nodes, scaleUps = map[string]int{}, map[string]int{}
-	for k, v := range c.nodes {
-		nodes[k] = v
-	}
-	for k, v := range c.scaleUps {
-		scaleUps[k] = v
-	}
-	return nodes, scaleUps, c.volumes
-}
-
-// GroupNames lists the groups, sorted.
-func (c *Cluster) GroupNames() []string {
-	var out []string
-	for _, g := range c.Groups {
-		out = append(out, g.Name)
-	}
-	sort.Strings(out)
-	return out
 }
