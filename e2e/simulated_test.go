@@ -265,7 +265,7 @@ func (s *simulated) checkPlatform(ctx context.Context, up upView) {
 		}
 		byNS[w.Namespace] = c
 	}
-	nsOf := map[string]string{"blueprint": "kube-system", "argo-workflows": "argo", "jupyterhub": "jupyter",
+	nsOf := map[string]string{"blueprint": "spark", "argo-workflows": "argo", "jupyterhub": "jupyter",
 		"cluster-autoscaler": "kube-system", "aws-load-balancer-controller": "kube-system"}
 	for _, r := range up.Releases {
 		c := byNS[nsOf[r.Name]]
