@@ -465,6 +465,17 @@ func (f *faults) RoundTrip(req *http.Request) (*http.Response, error) {
 		return f.next.RoundTrip(req)
 	}
 	f.injected.Add(1)
+	if ct := req.Header.Get("Content-Type"); strings.HasPrefix(ct, "application/x-amz-json") || strings.HasPrefix(req.URL.Path, "/clusters") {
+		// JSON-protocol services (Secrets Manager, Glue, Athena) and EKS's
+		// REST-JSON API answer errors as JSON with __type and the
+		// X-Amzn-ErrorType header, as AWS does; the others, XML.
+		js := fmt.Sprintf(`{"__type":%q,"message":"injected by test"}`, code)
+		return &http.Response{
+			StatusCode: status, Status: http.StatusText(status), Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+			Header: http.Header{"Content-Type": []string{"application/x-amz-json-1.1"}, "X-Amzn-Errortype": []string{code}},
+			Body:   io.NopCloser(strings.NewReader(js)), Request: req,
+		}, nil
+	}
 	xml := fmt.Sprintf(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>%s</Code><Message>injected by test</Message><RequestId>x</RequestId></Error>`, code)
 	if !strings.Contains(req.URL.Path, "/") || req.Method == http.MethodPost {
 		xml = fmt.Sprintf(`<ErrorResponse><Error><Type>Sender</Type><Code>%s</Code><Message>injected by test</Message></Error><RequestId>x</RequestId></ErrorResponse>`, code)
