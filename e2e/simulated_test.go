@@ -323,67 +323,74 @@ func (s *simulated) waitNamespacesGone(ctx context.Context, names ...string) {
 	}
 }
 
+// TestSimulatedPlatform runs the default config on the simulated cluster.
+// Each configuration is a top-level test of its own, so hack/test.sh runs
+// them side by side, each in its own process with its own cluster and moto.
 func TestSimulatedPlatform(t *testing.T) {
-	for _, tc := range []struct{ name, config string }{
-		{"default", "name: e2e\nregion: us-east-1\n"},
-		// Spot off: executors share the on-demand group, which must be able
-		// to grow to the large size's 8 executors, one per node, plus the
-		// platform's 2 nodes and one for the driver (with the default
-		// maxSize of 4, render and up refuse the config and name this fix).
-		{"spot-disabled", "name: e2e\nregion: us-east-1\nnodeGroups:\n  spot:\n    enabled: false\n  onDemand:\n    maxSize: 11\n"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			ctx := context.Background()
-			s := startSimulated(t, tc.name, tc.config)
-			up := s.up()
-			s.checkPlatform(ctx, up)
-			s.submitRuntimePods(ctx)
+	runPlatform(t, "default", "name: e2e\nregion: us-east-1\n")
+}
 
-			// A re-run changes nothing, with one upstream exception: z2jh
-			// 4.4.0 computes the hub's and proxy's checksum/secret and
-			// checksum/auth-token annotations by rendering the Secret
-			// template a second time, and at install, when there is no
-			// Secret to look up yet, that second render draws new random
-			// values (templates/hub/_helpers-passwords.tpl "randHex",
-			// templates/hub/deployment.yaml and proxy/deployment.yaml
-			// `include ... | sha256sum`). The first re-run after install
-			// therefore sees the checksums of the stored secrets and
-			// upgrades jupyterhub once; after that the renders agree, as
-			// the third up checks. Any other difference fails.
-			again := decode[upView](t, s.mustRun("up", "-o", "json"))
-			for _, st := range again.Stacks {
-				if st.Changed {
-					t.Errorf("second up changed stack %s", st.Name)
-				}
-			}
-			revisions := map[string]int{}
-			for _, r := range platformReleaseNames(again) {
-				revs := s.helmRevisions(r)
-				revisions[r] = len(revs)
-				if len(revs) == 1 {
-					continue
-				}
-				diff := s.revisionDiff(r)
-				if r != "jupyterhub" || len(revs) != 2 || !onlyChecksums(diff) {
-					t.Errorf("second up made a new revision of %s: %v\n%s", r, revs, diff)
-				}
-			}
-			s.mustRun("up", "-o", "json")
-			for _, r := range platformReleaseNames(again) {
-				if revs := s.helmRevisions(r); len(revs) != revisions[r] {
-					t.Errorf("third up made a new revision of %s: %v\n%s", r, revs, s.revisionDiff(r))
-				}
-			}
+// TestSimulatedPlatformSpotDisabled runs with Spot off: executors share the
+// on-demand group, which must be able to grow to the large size's 8
+// executors, one per node, plus the platform's 2 nodes and one for the
+// driver (with the default maxSize of 4, render and up refuse the config and
+// name this fix).
+func TestSimulatedPlatformSpotDisabled(t *testing.T) {
+	runPlatform(t, "spot-disabled", "name: e2e\nregion: us-east-1\nnodeGroups:\n  spot:\n    enabled: false\n  onDemand:\n    maxSize: 11\n")
+}
 
-			s.deleteWhatMotoCannot()
-			s.mustRun("down", "--yes")
-			s.waitNamespacesGone(ctx, "argo", "jupyter", "spark")
-			for _, r := range platformReleaseNames(up) {
-				if revs := s.helmRevisions(r); len(revs) != 0 {
-					t.Errorf("release %s left after down: %v", r, revs)
-				}
-			}
-		})
+// runPlatform brings one configuration up on a simulated cluster, checks
+// every workload and run-time pod, re-runs up, and takes it down.
+func runPlatform(t *testing.T, name, config string) {
+	ctx := context.Background()
+	s := startSimulated(t, name, config)
+	up := s.up()
+	s.checkPlatform(ctx, up)
+	s.submitRuntimePods(ctx)
+
+	// A re-run changes nothing, with one upstream exception: z2jh
+	// 4.4.0 computes the hub's and proxy's checksum/secret and
+	// checksum/auth-token annotations by rendering the Secret
+	// template a second time, and at install, when there is no
+	// Secret to look up yet, that second render draws new random
+	// values (templates/hub/_helpers-passwords.tpl "randHex",
+	// templates/hub/deployment.yaml and proxy/deployment.yaml
+	// `include ... | sha256sum`). The first re-run after install
+	// therefore sees the checksums of the stored secrets and
+	// upgrades jupyterhub once; after that the renders agree, as
+	// the third up checks. Any other difference fails.
+	again := decode[upView](t, s.mustRun("up", "-o", "json"))
+	for _, st := range again.Stacks {
+		if st.Changed {
+			t.Errorf("second up changed stack %s", st.Name)
+		}
+	}
+	revisions := map[string]int{}
+	for _, r := range platformReleaseNames(again) {
+		revs := s.helmRevisions(r)
+		revisions[r] = len(revs)
+		if len(revs) == 1 {
+			continue
+		}
+		diff := s.revisionDiff(r)
+		if r != "jupyterhub" || len(revs) != 2 || !onlyChecksums(diff) {
+			t.Errorf("second up made a new revision of %s: %v\n%s", r, revs, diff)
+		}
+	}
+	s.mustRun("up", "-o", "json")
+	for _, r := range platformReleaseNames(again) {
+		if revs := s.helmRevisions(r); len(revs) != revisions[r] {
+			t.Errorf("third up made a new revision of %s: %v\n%s", r, revs, s.revisionDiff(r))
+		}
+	}
+
+	s.deleteWhatMotoCannot()
+	s.mustRun("down", "--yes")
+	s.waitNamespacesGone(ctx, "argo", "jupyter", "spark")
+	for _, r := range platformReleaseNames(up) {
+		if revs := s.helmRevisions(r); len(revs) != 0 {
+			t.Errorf("release %s left after down: %v", r, revs)
+		}
 	}
 }
 
