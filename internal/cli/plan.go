@@ -11,8 +11,11 @@ import (
 
 	"github.com/sqletl/blueprint/internal/cdkapp"
 	"github.com/sqletl/blueprint/internal/config"
+	"github.com/sqletl/blueprint/internal/cost"
+	"github.com/sqletl/blueprint/internal/helmrelease"
 	"github.com/sqletl/blueprint/internal/platform"
 	"github.com/sqletl/blueprint/internal/ui"
+	"github.com/sqletl/blueprint/jobs"
 )
 
 // PlanOptions are the inputs of `blueprint plan` (and `up --dry-run`).
@@ -65,6 +68,7 @@ func planRun(ctx context.Context, opts *PlanOptions) error {
 	po := &platform.PlanOptions{
 		Config: cfg, AssemblyDir: opts.OutDir, Synth: cdkapp.Synth, Releases: opts.Releases(),
 		ExternalCluster: opts.External, DiagramPath: opts.Diagram, CfnLintConfig: ".cfnlintrc.yaml",
+		Cost: &cost.Sources{Jobs: jobs.Samples, ExecutorNodes: helmrelease.ExecutorNodes},
 	}
 	res, err := po.Run(ctx)
 	if res == nil || len(res.Stacks) == 0 {
@@ -116,6 +120,10 @@ func printPlan(io *ui.IOStreams, res *platform.PlanResult) {
 	fmt.Fprintln(w, cs.Bold("\nHelm releases"))
 	for _, r := range res.Releases {
 		fmt.Fprintf(w, "  %-24s %-12s %s %s\n", r.Name, r.Namespace, r.Chart, r.Version)
+	}
+	if res.Cost != nil {
+		fmt.Fprintln(w, cs.Bold("\nEstimated monthly cost"))
+		res.Cost.Print(w)
 	}
 	fmt.Fprintln(w, cs.Bold("\nChecks"))
 	for _, c := range res.Checks {
