@@ -121,10 +121,7 @@ func printPlan(io *ui.IOStreams, res *platform.PlanResult) {
 	for _, r := range res.Releases {
 		fmt.Fprintf(w, "  %-24s %-12s %s %s\n", r.Name, r.Namespace, r.Chart, r.Version)
 	}
-	if res.Cost != nil {
-		fmt.Fprintln(w, cs.Bold("\nEstimated monthly cost"))
-		res.Cost.Print(w)
-	}
+	printPlanCost(io, res.Cost)
 	fmt.Fprintln(w, cs.Bold("\nChecks"))
 	for _, c := range res.Checks {
 		mark := cs.Green("✓")
@@ -137,4 +134,12 @@ func printPlan(io *ui.IOStreams, res *platform.PlanResult) {
 		fmt.Fprintf(w, "  %s %s: %s\n", mark, c.Name, c.Detail)
 	}
 	fmt.Fprintf(w, "\nArchitecture diagram: %s\n", res.Diagram)
+}
+
+func printPlanCost(io *ui.IOStreams, e *cost.Estimate) {
+	if e == nil {
+		return
+	}
+	fmt.Fprintln(io.Out, io.ColorScheme().Bold("\nEstimated monthly cost"))
+	e.Print(io.Out)
 }

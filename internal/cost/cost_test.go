@@ -1,4 +1,4 @@
-package cost
+package cost_test
 
 import (
 	"math"
@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/sqletl/blueprint/internal/config"
+	"github.com/sqletl/blueprint/internal/cost"
 	"github.com/sqletl/blueprint/internal/helmrelease"
 	"github.com/sqletl/blueprint/internal/instancetypes"
 	"github.com/sqletl/blueprint/jobs"
@@ -16,9 +17,9 @@ import (
 
 // sources are the real ones plan uses: the embedded sample jobs and the
 // chart's executor placement.
-var sources = Sources{Jobs: jobs.Samples, ExecutorNodes: helmrelease.ExecutorNodes}
+var sources = cost.Sources{Jobs: jobs.Samples, ExecutorNodes: helmrelease.ExecutorNodes}
 
-func estimate(t *testing.T, yaml string) *Estimate {
+func estimate(t *testing.T, yaml string) *cost.Estimate {
 	t.Helper()
 	cfg, err := config.Parse([]byte(yaml))
 	if err != nil {
@@ -27,31 +28,31 @@ func estimate(t *testing.T, yaml string) *Estimate {
 	return estimateCfg(t, cfg)
 }
 
-func estimateCfg(t *testing.T, cfg *config.Config) *Estimate {
+func estimateCfg(t *testing.T, cfg *config.Config) *cost.Estimate {
 	t.Helper()
-	p, err := ForRegion(cfg.Region)
+	p, err := cost.ForRegion(cfg.Region)
 	if err != nil {
 		t.Fatal(err)
 	}
-	q, err := FromConfig(cfg, sources)
+	q, err := cost.FromConfig(cfg, sources)
 	if err != nil {
 		t.Fatalf("quantities: %v", err)
 	}
-	e, err := Compute(q, p, DefaultUsage())
+	e, err := cost.Compute(q, p, cost.DefaultUsage())
 	if err != nil {
 		t.Fatalf("compute: %v", err)
 	}
 	return e
 }
 
-func line(t *testing.T, e *Estimate, name string) Line {
+func line(t *testing.T, e *cost.Estimate, name string) cost.Line {
 	t.Helper()
 	for _, l := range e.Lines {
 		if l.Name == name {
 			return l
 		}
 	}
-	return Line{Name: name} // absent: costs nothing
+	return cost.Line{Name: name} // absent: costs nothing
 }
 
 func near(a, b float64) bool { return math.Abs(a-b) < 0.011 }
@@ -59,15 +60,15 @@ func near(a, b float64) bool { return math.Abs(a-b) < 0.011 }
 // Every instance type config validation accepts has a price in every
 // tabulated region, so no accepted config leaves plan without an estimate.
 func TestEveryInstanceTypeHasAPrice(t *testing.T) {
-	for _, region := range Regions() {
-		p, _ := ForRegion(region)
+	for _, region := range cost.Regions() {
+		p, _ := cost.ForRegion(region)
 		for _, name := range instancetypes.Names() {
 			if r, err := p.InstanceHour(name); err != nil || r <= 0 {
 				t.Errorf("%s %s: %v, %v", region, name, r, err)
 			}
 		}
 	}
-	if _, err := ForRegion("eu-west-1"); err == nil || !strings.Contains(err.Error(), "us-east-1") {
+	if _, err := cost.ForRegion("eu-west-1"); err == nil || !strings.Contains(err.Error(), "us-east-1") {
 		t.Errorf("an untabulated region: %v, want an error naming the tabulated ones", err)
 	}
 }
@@ -75,8 +76,8 @@ func TestEveryInstanceTypeHasAPrice(t *testing.T) {
 // Changing one config field moves its own line, by what the price table
 // says it should.
 func TestConfigFieldMovesItsLine(t *testing.T) {
-	p := usEast1
-	u := DefaultUsage()
+	p, _ := cost.ForRegion("us-east-1")
+	u := cost.DefaultUsage()
 	h := u.HoursPerMonth
 	spotMean := 0.0
 	for _, n := range config.DefaultSpotInstanceTypes {
@@ -99,7 +100,7 @@ func TestConfigFieldMovesItsLine(t *testing.T) {
 		{"another on-demand type", "nodeGroups: {onDemand: {instanceTypes: [m6a.2xlarge]}}", "Nodes, onDemand", 2 * 0.0864 * 4 * h},
 		{"two Spot nodes at the stated discount", "nodeGroups: {spot: {desiredSize: 2}}", "Nodes, spot", 2 * spotMean * (1 - u.SpotDiscount) * h},
 		{"bigger root disks", "nodeGroups: {onDemand: {diskSizeGiB: 200}}", "EBS, node root volumes", 2 * 200 * p.EBSGp3GBMonth},
-		{"bigger homes", "platform: {jupyterHub: {homeSizeGiB: 50}}", "EBS, JupyterHub database and homes", float64(hubDBGiB+u.NotebookUsers*50) * p.EBSGp3GBMonth},
+		{"bigger homes", "platform: {jupyterHub: {homeSizeGiB: 50}}", "EBS, JupyterHub database and homes", float64(1+u.NotebookUsers*50) * p.EBSGp3GBMonth},
 		{"no hub, no hub volumes", "platform: {jupyterHub: {enabled: false}}", "EBS, JupyterHub database and homes", 0},
 		{"one control-plane log type", "cluster: {logTypes: [audit]}", "EKS control-plane logs", u.ControlPlaneLogsGB["audit"] * (p.LogsIngestGB + p.LogsStoreGBMonth)},
 		{"Container Insights follows the node count", "nodeGroups: {onDemand: {desiredSize: 4}}", "Container Insights", 4 * u.ContainerInsightsGBPerNodeMonth * p.LogsIngestGB},
@@ -118,8 +119,8 @@ func TestConfigFieldMovesItsLine(t *testing.T) {
 // The schedules add executor node-hours to the group executors run on:
 // Spot by default, the on-demand group with Spot off.
 func TestSchedulesAddExecutorNodes(t *testing.T) {
-	u := DefaultUsage()
-	steps, err := SampleSteps(jobs.Samples)
+	u := cost.DefaultUsage()
+	steps, err := cost.SampleSteps(jobs.Samples)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,9 +148,16 @@ func TestSchedulesAddExecutorNodes(t *testing.T) {
 			if tc.spot {
 				g = cfg.NodeGroups.Spot
 			}
-			rate, _, err := nodeRate(NodeGroup{Name: tc.group, Spot: tc.spot, InstanceTypes: g.InstanceTypes}, usEast1, u)
-			if err != nil {
-				t.Fatal(err)
+			p, _ := cost.ForRegion("us-east-1")
+			var rate float64
+			for _, n := range g.InstanceTypes {
+				r, _ := p.InstanceHour(n)
+				rate += r / float64(len(g.InstanceTypes))
+			}
+			if tc.spot {
+				rate *= 1 - u.SpotDiscount
+			} else {
+				rate, _ = p.InstanceHour(g.InstanceTypes[0]) // on-demand: the first listed type
 			}
 			l := line(t, estimateCfg(t, cfg), tc.group)
 			if nodeHours <= 0 || !near(l.WithSchedules-l.Idle, nodeHours*rate) {
@@ -160,7 +168,7 @@ func TestSchedulesAddExecutorNodes(t *testing.T) {
 }
 
 func TestSampleSteps(t *testing.T) {
-	steps, err := SampleSteps(jobs.Samples)
+	steps, err := cost.SampleSteps(jobs.Samples)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,9 +212,9 @@ func TestRunsPerMonth(t *testing.T) {
 		{"61 4 * * *", 0, true},
 	} {
 		t.Run(tc.schedule, func(t *testing.T) {
-			got, err := RunsPerMonth(tc.schedule)
+			got, err := cost.RunsPerMonth(tc.schedule)
 			if (err != nil) != tc.err || !near(got, tc.want) {
-				t.Errorf("RunsPerMonth = %.3f, %v; want %.3f, error %v", got, err, tc.want, tc.err)
+				t.Errorf("cost.RunsPerMonth = %.3f, %v; want %.3f, error %v", got, err, tc.want, tc.err)
 			}
 		})
 	}
@@ -262,7 +270,8 @@ func TestCostOptimizedExampleHalvesIdle(t *testing.T) {
 // config with and without the change, written as a user would.
 func TestSuggestRepricesTheChangedConfig(t *testing.T) {
 	cfg, _ := config.Parse(nil)
-	got, err := Suggest(cfg, sources, usEast1, DefaultUsage(), 3)
+	p, _ := cost.ForRegion("us-east-1")
+	got, err := cost.Suggest(cfg, sources, p, cost.DefaultUsage(), 3)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package cost
+package cost_test
 
 import (
 	"context"
@@ -8,11 +8,12 @@ import (
 
 	"github.com/sqletl/blueprint/internal/cdkapp"
 	"github.com/sqletl/blueprint/internal/config"
+	"github.com/sqletl/blueprint/internal/cost"
 )
 
 // What plan prices is read from the real synthesized templates
-// (FromAssembly); the savings and the README figure re-price configs
-// without a synth (FromConfig). The two agree on every quantity a template
+// (cost.FromAssembly); the savings and the README figure re-price configs
+// without a synth (cost.FromConfig). The two agree on every quantity a template
 // holds, for the default and the cost-optimized example, so neither drifts.
 func TestTemplatesAndConfigAgree(t *testing.T) {
 	for _, tc := range []struct{ name, path string }{
@@ -28,11 +29,11 @@ func TestTemplatesAndConfigAgree(t *testing.T) {
 			if err != nil {
 				t.Fatalf("synth: %v", err)
 			}
-			fromCfg, err := FromConfig(cfg, sources)
+			fromCfg, err := cost.FromConfig(cfg, sources)
 			if err != nil {
 				t.Fatal(err)
 			}
-			fromTpl, err := FromAssembly(asm, fromCfg)
+			fromTpl, err := cost.FromAssembly(asm, fromCfg)
 			if err != nil {
 				t.Fatal(err)
 			}
