@@ -38,7 +38,9 @@ func newCmdPlan(f *Factory, runF func(*PlanOptions) error) *cobra.Command {
 		Long: `Synthesize the platform once and run the offline checks (cdk-nag, no custom
 resources, cfn-lint when installed), then print the fully defaulted config, the
 ordered steps of 'up', each stack with its resource count and dependencies, and
-the Helm releases with their pinned versions. Writes a Mermaid architecture
+the Helm releases with their pinned versions, and the estimated monthly cost
+(idle and with the sample schedules) with the three changes that cut the most.
+Writes a Mermaid architecture
 diagram next to the templates. Needs no AWS credentials and no network.`,
 		Example: `  blueprint plan
   blueprint plan -o json --out /tmp/plan`,

@@ -1,6 +1,7 @@
 package cost_test
 
 import (
+	"encoding/json"
 	"math"
 	"os"
 	"regexp"
@@ -302,5 +303,21 @@ func TestSuggestRepricesTheChangedConfig(t *testing.T) {
 		if want := base.Total.Idle - changed.Total.Idle; !near(s.Idle, want) {
 			t.Errorf("%s: %s saves $%.2f, but the estimates differ by $%.2f", s.Field, s.Value, s.Idle, want)
 		}
+	}
+}
+
+// Without a price table, JSON says why and carries no figures: a total of
+// 0 would read as free.
+func TestUnavailableEstimateJSON(t *testing.T) {
+	b, err := json.Marshal(&cost.Estimate{Region: "eu-west-1", Unavailable: "no price table"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(b); got != `{"region":"eu-west-1","unavailable":"no price table"}` {
+		t.Errorf("JSON = %s", got)
+	}
+	b, _ = json.Marshal(estimate(t, ""))
+	if !strings.Contains(string(b), `"total":{"idle":`) || !strings.Contains(string(b), `"lines":[`) {
+		t.Errorf("JSON of an estimate lacks its lines or total: %s", b)
 	}
 }

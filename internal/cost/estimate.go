@@ -1,6 +1,7 @@
 package cost
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -23,6 +24,19 @@ type Estimate struct {
 	Savings []Saving `json:"savings,omitempty"`
 	// Unavailable says why there is no estimate (no price table).
 	Unavailable string `json:"unavailable,omitempty"`
+}
+
+// MarshalJSON leaves out the empty figures of an estimate that could not
+// be made: a total of 0 would read as free.
+func (e Estimate) MarshalJSON() ([]byte, error) {
+	if e.Unavailable != "" {
+		return json.Marshal(struct {
+			Region      string `json:"region"`
+			Unavailable string `json:"unavailable"`
+		}{e.Region, e.Unavailable})
+	}
+	type plain Estimate
+	return json.Marshal(plain(e))
 }
 
 // Line is one priced item: idle (nothing running but the platform) and
@@ -94,8 +108,13 @@ func Compute(q Quantities, p Prices, u Usage) (*Estimate, error) {
 	if q.InterfaceEndpoints > 0 {
 		endpoints += u.EndpointGB * p.InterfaceEndpointGB
 	}
-	add("Interface endpoints", fmt.Sprintf("%d endpoints × %d zones = %d ENIs × $%g/h", q.InterfaceEndpoints, zonesOf(q), q.EndpointENIs, p.InterfaceEndpointHour),
-		endpoints, 0)
+	detail := fmt.Sprintf("%d endpoints × %d zones = %d ENIs × $%g/h", q.InterfaceEndpoints, zonesOf(q), q.EndpointENIs, p.InterfaceEndpointHour)
+	if q.InterfaceEndpoints > 0 {
+		detail += fmt.Sprintf(" + %g GB × $%g/GB", u.EndpointGB, p.InterfaceEndpointGB)
+	} else {
+		detail += fmt.Sprintf(" (their %g GB go through NAT)", u.EndpointGB)
+	}
+	add("Interface endpoints", detail, endpoints, 0)
 	if q.PublicALB {
 		add("Load balancer (public JupyterHub)", fmt.Sprintf("1 ALB × $%g/h + %g LCU × $%g/h + %d public IPv4", p.ALBHour, u.ALBLCUs, p.ALBLCUHour, q.Zones),
 			(p.ALBHour+u.ALBLCUs*p.ALBLCUHour+float64(q.Zones)*p.PublicIPv4Hour)*h, 0)
