@@ -69,6 +69,9 @@ func TestEveryInstanceTypeHasAPrice(t *testing.T) {
 			}
 		}
 	}
+	if _, err := cost.ForRegion(config.DefaultRegion); err != nil {
+		t.Errorf("the default region: %v", err)
+	}
 	if _, err := cost.ForRegion("eu-west-1"); err == nil || !strings.Contains(err.Error(), "us-east-1") {
 		t.Errorf("an untabulated region: %v, want an error naming the tabulated ones", err)
 	}
