@@ -313,6 +313,7 @@ type hubSingleUser struct {
 	ProfileList        []hubProfile      `json:"profileList"`
 	LifecycleHooks     hubLifecycle      `json:"lifecycleHooks"`
 	CloudMetadata      hubCloudMetadata  `json:"cloudMetadata"`
+	NetworkPolicy      hubNetworkPolicy  `json:"networkPolicy"`
 }
 
 // hubCloudMetadata is z2jh's singleuser.cloudMetadata. BlockWithIptables
@@ -490,6 +491,7 @@ func jupyterHubValues(cfg *config.Config, out *outputs.Platform) (hubValues, err
 			},
 			LifecycleHooks: hubLifecycle{PostStart: hubHandler{Exec: hubExec{Command: hubCopySamples()}}},
 			CloudMetadata:  hubCloudMetadata{BlockWithIptables: false},
+			NetworkPolicy:  singleUserNetworkPolicy(),
 			ExtraEnv:       env,
 			ProfileList: []hubProfile{
 				profile("Small", "Arc notebook, %s CPU, %d GiB", j.Profiles.Small, true),
