@@ -236,6 +236,10 @@ func TestDefaultApp(t *testing.T) {
 		}
 	})
 
+	t.Run("permissions boundary on every role", func(t *testing.T) {
+		checkPermissionsBoundary(t, asm, "blueprint")
+	})
+
 	t.Run("golden summary", func(t *testing.T) {
 		golden(t, "testdata/default.summary.golden", summary(asm))
 	})
@@ -308,6 +312,7 @@ platform: {publicAccess: {enabled: true, domain: etl.example.com, certificateArn
 			if !bytes.Contains(body, []byte("system:serviceaccount:kube-system:aws-load-balancer-controller")) {
 				t.Error("no IRSA trust for kube-system/aws-load-balancer-controller")
 			}
+			checkPermissionsBoundary(t, asm, "pub") // the load balancer controller's role too
 			cfnLint(t, asm)
 		}},
 		{"CI deploy role for GitHub", `
@@ -344,6 +349,7 @@ ci: {github: {repository: acme/etl}}
 			}
 			checkCIPolicies(t, asm)
 			checkExecRoleCoversTemplates(t, asm)
+			checkPermissionsBoundary(t, asm, "etl")
 			cfnLint(t, asm)
 		}},
 	}
