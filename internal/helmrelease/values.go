@@ -323,7 +323,8 @@ type hubSingleUser struct {
 // rejects, so no server could start. Notebooks authenticate with IRSA,
 // not the node role, and z2jh's singleuser NetworkPolicy (on by default,
 // egressAllowRules.cloudMetadataServer: false) still denies the metadata
-// address where the CNI enforces NetworkPolicies.
+// address: the VPC CNI enforces it (constructs/cluster, enableNetworkPolicy;
+// singleUserNetworkPolicy).
 type hubCloudMetadata struct {
 	BlockWithIptables bool `json:"blockWithIptables"`
 }
