@@ -217,7 +217,7 @@ func TestDefaultApp(t *testing.T) {
 			_ = json.Unmarshal(r.Properties, &p)
 			switch r.Type {
 			case "AWS::EKS::Addon":
-				if got, _ := p["AddonVersion"].(string); got != want[p["AddonName"].(string)] {
+				if got, _ := p["AddonVersion"].(string); got == "" || got != want[p["AddonName"].(string)] {
 					t.Errorf("%s AddonVersion = %q, want %q", p["AddonName"], got, want[p["AddonName"].(string)])
 				}
 				if p["AddonName"] == "vpc-cni" {
