@@ -424,7 +424,26 @@ func BuildDown(asm *assembly.Assembly, opts Options) (*Graph, error) {
 		end := g.Nodes[id(rn.stack, endID)]
 		end.Deps = append(end.Deps, n.ID)
 	}
-	return g, g.edit(o)
+	return g, g.edit(o.forDown())
+}
+
+// forDown turns the what-if edges around for down: up's "A needs B first"
+// is down's "B is deleted after A", as CloudFormation deletes in reverse
+// dependency order. Edges of the in-cluster phase describe up's steps
+// only and are left out.
+func (o Options) forDown() Options {
+	rev := func(es []Edge) []Edge {
+		var out []Edge
+		for _, e := range es {
+			if strings.HasPrefix(e.From, PhaseStack+"/") || strings.HasPrefix(e.To, PhaseStack+"/") {
+				continue
+			}
+			out = append(out, Edge{From: e.To, To: e.From})
+		}
+		return out
+	}
+	o.AddEdges, o.DropEdges = rev(o.AddEdges), rev(o.DropEdges)
+	return o
 }
 
 // addReleases adds the Helm releases: on up after deps (the stacks) and
