@@ -174,11 +174,11 @@ func (r *Releases) Planned(cfg *config.Config) []platform.ReleaseStatus {
 	return out
 }
 
-// Apply installs or upgrades every planned release, in order, waiting for
-// each to be ready. Argo's CRDs are applied first, the hub's login Secret
-// right after blueprint's chart has created the jupyter namespace. A
-// release whose chart version, values and rendered manifest are unchanged
-// is left alone.
+// Apply installs or upgrades every planned release in the order of
+// installPlan and returns once every one is ready. Argo's CRDs are applied
+// first, the hub's login Secret right after blueprint's chart has created
+// the jupyter namespace. A release whose chart version, values and
+// rendered manifest are unchanged is left alone.
 func (r *Releases) Apply(ctx context.Context, kube *rest.Config, cfg *config.Config, out *outputs.Platform, login platform.Login) error {
 	specs := plannedSpecs(cfg)
 	if cfg.Platform.JupyterHub.IsEnabled() && (login.Username == "" || login.Password == "") {
