@@ -27,8 +27,8 @@ UPSTREAM_SRC ?= $(or $(BLUEPRINT_UPSTREAM_SRC),$(call find_shared,upstream-src))
 # traces keep function names and lines, from the pclntab), and without
 # kustomize's Go-plugin loader, which Helm's Kubernetes client pulls in
 # (k8s.io/cli-runtime → kustomize/api/krusty): importing Go's "plugin"
-# package makes the linker export every symbol dynamically and keep every
-# exported method. blueprint never builds kustomizations. 307 → 206 MiB
+# package makes the linker export every symbol dynamically and keep more
+# code. blueprint never builds kustomizations. 307 → 206 MiB
 # (docs/performance.md).
 LDFLAGS ?= -s -w
 BUILD_TAGS ?= kustomize_disable_go_plugin_support
