@@ -331,3 +331,29 @@ func TestWithControlPlane(t *testing.T) {
 		t.Errorf("control plane range out of order: %+v", cp)
 	}
 }
+
+func TestLoadBalancerWaitFollowsTheAssembly(t *testing.T) {
+	tests := []struct {
+		name, outputs string
+		want          time.Duration
+	}{
+		{"no load balancer controller: down's wait returns on its first poll", `{}`, 0},
+		{"with the controller's IRSA role output", `{"LoadBalancerControllerRoleArn":{"Value":"x"}}`, DefaultLoadBalancerWait},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			asm := &assembly.Assembly{Stacks: []*assembly.Stack{stack(t, "eks", nil,
+				`{"Resources":{"Cluster":{"Type":"Fast"}},"Outputs":`+tt.outputs+`}`)}}
+			o := opts()
+			o.LoadBalancerWait = 0 // the default
+			r, err := Down(asm, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, ok := r.Steps["in-cluster/load-balancers"]
+			if got := s.Finish - s.Start; (tt.want == 0 && ok) || (tt.want > 0 && got != tt.want) {
+				t.Errorf("load balancer wait: modelled %v (%v), want %v", ok, got, tt.want)
+			}
+		})
+	}
+}

@@ -179,24 +179,30 @@ const (
 // estimates for fresh nodes; image pulls dominate them.
 func DefaultReleases() []Release {
 	after := []string{ReleaseBlueprint}
+	// down: helmrelease.Uninstall runs `helm uninstall` without --wait
+	// (it waits only for JupyterHub, and only with public access, where
+	// the load balancer wait below covers the ALB), so each returns once
+	// its deletes are sent: a few seconds.
+	const un = 5 * time.Second
 	return []Release{
 		// Objects only, plus the login Secret and Argo's CRDs before it.
-		{Name: ReleaseBlueprint, Install: 10 * time.Second, Uninstall: 10 * time.Second},
+		{Name: ReleaseBlueprint, Install: 10 * time.Second, Uninstall: un},
 		// The Spark History Server pulls the Arc image (Spark, Hadoop and
 		// Arc's jars, several hundred MB) and starts a JVM.
 		{Name: ReleaseBlueprintReady, Install: 90 * time.Second, After: after},
-		{Name: "cluster-autoscaler", Install: 30 * time.Second, Uninstall: 10 * time.Second, After: after},
-		{Name: "argo-workflows", Install: 60 * time.Second, Uninstall: 20 * time.Second, After: after},
+		{Name: "cluster-autoscaler", Install: 30 * time.Second, Uninstall: un, After: after},
+		{Name: "argo-workflows", Install: 60 * time.Second, Uninstall: un, After: after},
 		// Hub (its sqlite PVC on a new EBS volume), proxy and user
 		// scheduler images; no pre-puller, so not the Arc kernel image,
 		// which a user's first server pulls (helmrelease values.go).
-		{Name: ReleaseJupyterHub, Install: 90 * time.Second, Uninstall: 30 * time.Second, After: after},
+		{Name: ReleaseJupyterHub, Install: 90 * time.Second, Uninstall: un, After: after},
 	}
 }
 
 // DefaultLoadBalancerWait is how long down waits, after uninstalling, for
 // in-cluster load balancers (and their ENIs) to be gone: an estimate of
-// ELB deletion plus ENI release.
+// ELB deletion plus ENI release. Only with the load balancer controller
+// (public access); see Options.LoadBalancerWait.
 const DefaultLoadBalancerWait = 90 * time.Second
 
 // DefaultBucketEmptying is down's emptying of the code and logs buckets
