@@ -47,6 +47,8 @@ type PlanResult struct {
 	Diagram  string          `json:"diagram"`
 	// Kubernetes: pinned versions and zones (plan_eks.go).
 	Kubernetes *PlanKubernetes `json:"kubernetes,omitempty"`
+	// LogGroups the stacks create (plan_logs.go).
+	LogGroups []PlanLogGroup `json:"logGroups,omitempty"`
 }
 
 // PlanStack is one stack to deploy.
@@ -100,6 +102,7 @@ func (o *PlanOptions) Run(ctx context.Context) (*PlanResult, error) {
 		res.Stacks = append(res.Stacks, ps)
 	}
 	res.Kubernetes = planKubernetes(asm, PlannedZones(o.Config))
+	res.LogGroups = planLogGroups(o.Config, reg, o.ExternalCluster)
 	if o.Releases != nil {
 		res.Releases = o.Releases.Planned(o.Config)
 	}
