@@ -217,4 +217,3 @@ func TestSimulatedHomeDirectorySurvivesDown(t *testing.T) {
 		time.Sleep(time.Second)
 	}
 }
-
