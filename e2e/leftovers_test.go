@@ -1,12 +1,17 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -125,7 +130,12 @@ func TestSimulatedDownLeavesNothing(t *testing.T) {
 	}
 	simSummary.addLine(fmt.Sprintf("down: removed %d leftovers outside the stacks, kept %d snapshots of users' volumes", len(down.Removed), len(down.Snapshots)))
 
+	// moto 5.2 has no UpdateTerminationProtection (nor enforces the
+	// flag): answer it as CloudFormation does, so --delete-data can run.
+	off := &atomic.Bool{}
+	h.wrapAWS = func(next http.RoundTripper) http.RoundTripper { return terminationProtection{next, off} }
 	h.mustRun("down", "--yes", "--delete-data")
+	h.wrapAWS = nil
 	if after := sweep(); len(after) != 0 {
 		t.Errorf("after down --delete-data the sweep finds %v", after)
 	}
@@ -216,4 +226,44 @@ func TestSimulatedHomeDirectorySurvivesDown(t *testing.T) {
 		}
 		time.Sleep(time.Second)
 	}
+}
+
+// terminationProtection stands in for what moto 5.2 lacks of termination
+// protection: it answers UpdateTerminationProtection with CloudFormation's
+// success response, and once protection was turned off, DescribeStacks
+// shows it off (moto keeps the flag CreateStack set).
+type terminationProtection struct {
+	next http.RoundTripper
+	off  *atomic.Bool
+}
+
+func (p terminationProtection) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Body == nil || !strings.Contains(req.Header.Get("Content-Type"), "x-www-form-urlencoded") {
+		return p.next.RoundTrip(req)
+	}
+	body, _ := io.ReadAll(req.Body)
+	req.Body.Close()
+	req.Body = io.NopCloser(bytes.NewReader(body))
+	form, _ := url.ParseQuery(string(body))
+	switch form.Get("Action") {
+	case "UpdateTerminationProtection":
+		p.off.Store(form.Get("EnableTerminationProtection") == "false")
+		xml := "<UpdateTerminationProtectionResponse><UpdateTerminationProtectionResult><StackId>" + form.Get("StackName") +
+			"</StackId></UpdateTerminationProtectionResult></UpdateTerminationProtectionResponse>"
+		return &http.Response{StatusCode: http.StatusOK, Status: "200 OK", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+			Header: http.Header{"Content-Type": []string{"text/xml"}}, Body: io.NopCloser(strings.NewReader(xml)), Request: req}, nil
+	case "DescribeStacks":
+		resp, err := p.next.RoundTrip(req)
+		if err != nil || !p.off.Load() {
+			return resp, err
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		b = bytes.ReplaceAll(b, []byte("<EnableTerminationProtection>true<"), []byte("<EnableTerminationProtection>false<"))
+		resp.Body = io.NopCloser(bytes.NewReader(b))
+		resp.ContentLength = int64(len(b))
+		resp.Header.Del("Content-Length")
+		return resp, nil
+	}
+	return p.next.RoundTrip(req)
 }

@@ -34,6 +34,7 @@ func (v RestoredVolume) PVName() string { return "restored-" + v.Namespace + "-"
 // default) and pinned to its zone; Retain keeps it if the claim goes.
 func (v RestoredVolume) PersistentVolume() *corev1.PersistentVolume {
 	return &corev1.PersistentVolume{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "PersistentVolume"},
 		ObjectMeta: metav1.ObjectMeta{Name: v.PVName(), Labels: map[string]string{"app.kubernetes.io/managed-by": "blueprint"}},
 		Spec: corev1.PersistentVolumeSpec{
 			Capacity:                      corev1.ResourceList{corev1.ResourceStorage: *resource.NewQuantity(int64(v.SizeGiB)<<30, resource.BinarySI)},
