@@ -187,7 +187,9 @@ func TestSimulatedHomeDirectorySurvivesDown(t *testing.T) {
 	h.upSeeded()
 	script := strings.Join(down.RestoreCommands, "\n")
 	cmd := exec.Command("bash", "-euo", "pipefail", "-c", script)
-	cmd.Env = append(append(os.Environ(), moto.Environ()...), "AWS_PAGER=", "KUBECONFIG="+env.KubeconfigPath)
+	// The harness sets AWS_PROFILE empty, which the aws CLI refuses.
+	environ := slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, "AWS_PROFILE=") })
+	cmd.Env = append(append(environ, moto.Environ()...), "AWS_PAGER=", "KUBECONFIG="+env.KubeconfigPath)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("restore commands: %v\n%s\n%s", err, script, out)
 	}
