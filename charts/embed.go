@@ -186,6 +186,9 @@ type StorageClass struct {
 	Create        bool   `json:"create"`
 	Name          string `json:"name"`
 	ReclaimPolicy string `json:"reclaimPolicy"`
+	// Tags are put on every volume the class provisions (blueprint's
+	// deployment tag, so `down` finds the users' volumes).
+	Tags map[string]string `json:"tags,omitempty"`
 }
 
 // ArcImage is the pinned Arc job image, from the runtime table (the

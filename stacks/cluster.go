@@ -39,6 +39,7 @@ func newClusterStack(scope constructs.Construct, id string, props *awscdk.StackP
 		AdminRoleArn:      cfg.Cluster.AdminRoleArn,
 		LogTypes:          cfg.Cluster.LogTypes,
 		LogRetentionDays:  cfg.Cluster.LogRetentionDays,
+		KeepLogs:          cfg.Cluster.KeepLogs,
 		OnDemand:          ng(cfg.NodeGroups.OnDemand),
 		Spot:              ng(cfg.NodeGroups.Spot),
 		AddonVersions:     AddonVersions(cfg.Cluster.Version),

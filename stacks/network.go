@@ -6,6 +6,7 @@ import (
 
 	"github.com/sqletl/blueprint/constructs/network"
 	"github.com/sqletl/blueprint/internal/config"
+	"github.com/sqletl/blueprint/internal/stackreg"
 )
 
 // NetworkStack holds the VPC.
@@ -18,13 +19,16 @@ func newNetworkStack(scope constructs.Construct, id string, props *awscdk.StackP
 	stack := awscdk.NewStack(scope, &id, props)
 	public, private := cfg.Network.SubnetMasks()
 	n := network.New(stack, "Network", network.Props{
-		Cidr:               cfg.Network.VpcCidr,
-		PublicSubnetMask:   public,
-		PrivateSubnetMask:  private,
-		AvailabilityZones:  cfg.Network.AvailabilityZones,
-		NatGateways:        cfg.Network.NatGateways,
-		InterfaceEndpoints: cfg.Network.InterfaceEndpoints,
-		ClusterName:        cfg.Name,
+		Cidr:                 cfg.Network.VpcCidr,
+		PublicSubnetMask:     public,
+		PrivateSubnetMask:    private,
+		AvailabilityZones:    cfg.Network.AvailabilityZones,
+		NatGateways:          cfg.Network.NatGateways,
+		InterfaceEndpoints:   cfg.Network.InterfaceEndpoints,
+		ClusterName:          cfg.Name,
+		FlowLogGroupName:     stackreg.FlowLogGroup(cfg),
+		KeepFlowLogs:         cfg.Cluster.KeepLogs,
+		FlowLogRetentionDays: cfg.Cluster.LogRetentionDays,
 	})
 	output(stack, OutputVpcID, n.Vpc.VpcId(), "VPC of the cluster")
 	return &NetworkStack{Stack: stack, Network: n}

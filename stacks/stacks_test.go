@@ -285,6 +285,34 @@ tags: {team: data, env: prod}
 				t.Error("synthesis recorded a missing context lookup")
 			}
 		}},
+		{"logs kept on down, 7-day retention", `
+name: lg
+cluster: {keepLogs: true, logRetentionDays: 7}
+`, func(t *testing.T, asm *assembly.Assembly) {
+			// Every log group the platform causes is its stack's (the names
+			// down sweeps and plan lists), with the retention, retained.
+			cfg, _ := config.Parse([]byte("name: lg\n"))
+			reg := stackreg.For(cfg)
+			for _, g := range stackreg.LogGroups(cfg) {
+				found := false
+				for _, r := range asm.Stack(reg.Stack(g.Stack).Name).Template.Resources {
+					var p struct {
+						LogGroupName    string
+						RetentionInDays int
+					}
+					if r.Type != "AWS::Logs::LogGroup" || json.Unmarshal(r.Properties, &p) != nil || p.LogGroupName != g.Name {
+						continue
+					}
+					found = true
+					if p.RetentionInDays != 7 || r.DeletionPolicy != "Retain" {
+						t.Errorf("%s: retention %d, DeletionPolicy %q; want 7 and Retain", g.Name, p.RetentionInDays, r.DeletionPolicy)
+					}
+				}
+				if !found {
+					t.Errorf("log group %s is not in stack %s", g.Name, reg.Stack(g.Stack).Name)
+				}
+			}
+		}},
 		{"existing data lake, spot off, private endpoint", `
 name: lake
 dataLake: {existingBucket: my-company-lake, glueDatabase: company_lake}

@@ -15,6 +15,8 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/sqletl/blueprint/constructs/irsa"
+	"github.com/sqletl/blueprint/constructs/loggroups"
+	"github.com/sqletl/blueprint/internal/eksversions"
 )
 
 // ClusterAdminPolicy is the EKS access policy granting cluster-admin.
@@ -43,8 +45,11 @@ type Props struct {
 	AdminRoleArn string
 	// LogTypes of the control plane sent to CloudWatch Logs; LogRetention of that group.
 	LogTypes []string
-	// LogRetentionDays, one of CloudWatch Logs' allowed values. Default 30.
+	// LogRetentionDays, one of CloudWatch Logs' allowed values, of the
+	// control-plane and Container Insights log groups. Default 30.
 	LogRetentionDays int
+	// KeepLogs retains those log groups when the stack is deleted.
+	KeepLogs bool
 	// OnDemand and Spot node groups; Spot is skipped when !Spot.Enabled.
 	OnDemand, Spot NodeGroupProps
 	// AddonVersions pins each managed add-on (by EKS add-on name) to a
@@ -89,10 +94,10 @@ func New(scope constructs.Construct, id string, props Props) *Cluster {
 	// EKS creates this group on first log write with no retention; creating
 	// it first sets the retention and lets `down` delete it.
 	logGroup := awslogs.NewCfnLogGroup(c, jsii.String("ControlPlaneLogs"), &awslogs.CfnLogGroupProps{
-		LogGroupName:    jsii.String("/aws/eks/" + props.Name + "/cluster"),
+		LogGroupName:    jsii.String(ControlPlaneLogGroup(props.Name)),
 		RetentionInDays: jsii.Number(float64(props.LogRetentionDays)),
 	})
-	logGroup.ApplyRemovalPolicy(awscdk.RemovalPolicy_DESTROY, nil)
+	logGroup.ApplyRemovalPolicy(loggroups.RemovalPolicy(props.KeepLogs), nil)
 
 	subnetIDs := make([]*string, 0, len(props.Subnets))
 	for _, s := range props.Subnets {
@@ -163,6 +168,34 @@ func New(scope constructs.Construct, id string, props Props) *Cluster {
 		out.Spot = newNodeGroup(c, "SpotNodes", cluster, props.Name, props.Version, out.NodeRole, subnetIDs, props.Spot, true)
 	}
 	addAddons(c, out, props.AddonVersions)
+	// The Container Insights add-on's agents create these on first write,
+	// with no retention, outside the stack; created first, they get the
+	// retention and go with the stack. Amazon CloudWatch User Guide, "Set up
+	// Fluent Bit as a DaemonSet to send logs to CloudWatch Logs" (application,
+	// host, dataplane) and "Container Insights performance log reference"
+	// (performance).
+	insights := loggroups.New(c, "ContainerInsightsLogs", loggroups.Props{
+		Groups:        ContainerInsightsLogGroups(props.Name),
+		RetentionDays: props.LogRetentionDays,
+		Keep:          props.KeepLogs,
+	})
+	out.Addons[eksversions.CloudWatch].Node().AddDependency(insights.Dependables()...)
+	return out
+}
+
+// ControlPlaneLogGroup is the log group EKS writes control-plane logs to
+// (Amazon EKS User Guide, "Send control plane logs to CloudWatch Logs").
+func ControlPlaneLogGroup(cluster string) string { return "/aws/eks/" + cluster + "/cluster" }
+
+// ContainerInsightsLogGroups are the log groups of the Container Insights
+// add-on for cluster.
+func ContainerInsightsLogGroups(cluster string) []loggroups.Group {
+	var out []loggroups.Group
+	for _, g := range []struct{ id, name string }{
+		{"Application", "application"}, {"Dataplane", "dataplane"}, {"Host", "host"}, {"Performance", "performance"},
+	} {
+		out = append(out, loggroups.Group{ID: g.id, Name: "/aws/containerinsights/" + cluster + "/" + g.name})
+	}
 	return out
 }
 

@@ -12,6 +12,8 @@ import (
 
 	"github.com/sqletl/blueprint/constructs/cluster"
 	"github.com/sqletl/blueprint/internal/cdktest"
+	"github.com/sqletl/blueprint/internal/config"
+	"github.com/sqletl/blueprint/internal/stackreg"
 )
 
 func build(t *testing.T, mutate func(*cluster.Props)) (map[string]any, *cluster.Cluster) {
@@ -76,8 +78,8 @@ func TestControlPlane(t *testing.T) {
 			t.Errorf("cluster does not wait for the control plane role's KMS policy: DependsOn %v", r["DependsOn"])
 		}
 	}
-	lg := one(t, doc, "AWS::Logs::LogGroup")
-	if lg["LogGroupName"] != "/aws/eks/etl/cluster" || lg["RetentionInDays"] != float64(30) {
+	lg := cdktest.Props(cdktest.Resources(doc, "AWS::Logs::LogGroup")[logicalID(t, doc, "AWS::Logs::LogGroup", "LogGroupName", "/aws/eks/etl/cluster")])
+	if lg["RetentionInDays"] != float64(30) {
 		t.Errorf("control-plane log group = %v", lg)
 	}
 	oidc := one(t, doc, "AWS::IAM::OIDCProvider")
@@ -288,6 +290,51 @@ func TestVersionsPinned(t *testing.T) {
 		name := p["AddonName"].(string)
 		if got, want := p["AddonVersion"], versions[name]; (want == "" && got != nil) || (want != "" && got != want) {
 			t.Errorf("%s AddonVersion = %v, want %q", name, got, want)
+		}
+	}
+}
+
+// Every log group the cluster causes (EKS's control-plane group, the
+// Container Insights add-on's four) is the stack's: created before what
+// writes to it (the cluster, the add-on), with the retention, and deleted
+// with the stack unless KeepLogs. The names are stackreg.LogGroups', which
+// down sweeps and plan lists.
+func TestLogGroups(t *testing.T) {
+	cfg, err := config.Parse([]byte("name: etl\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, keep := range []bool{false, true} {
+		doc, _ := build(t, func(p *cluster.Props) { p.KeepLogs, p.LogRetentionDays = keep, 14 })
+		clusterID := logicalID(t, doc, "AWS::EKS::Cluster", "Name", "etl")
+		insightsID := logicalID(t, doc, "AWS::EKS::Addon", "AddonName", "amazon-cloudwatch-observability")
+		groups := cdktest.Resources(doc, "AWS::Logs::LogGroup")
+		want := 0
+		for _, g := range stackreg.LogGroups(cfg) {
+			if g.Stack != stackreg.Cluster {
+				continue
+			}
+			want++
+			id := logicalID(t, doc, "AWS::Logs::LogGroup", "LogGroupName", g.Name)
+			r := groups[id]
+			if cdktest.Props(r)["RetentionInDays"] != float64(14) {
+				t.Errorf("%s: retention %v, want 14", g.Name, cdktest.Props(r)["RetentionInDays"])
+			}
+			policy := map[bool]string{false: "Delete", true: "Retain"}[keep]
+			if r["DeletionPolicy"] != policy || r["UpdateReplacePolicy"] != policy {
+				t.Errorf("keep=%v %s: DeletionPolicy %v, want %s", keep, g.Name, r["DeletionPolicy"], policy)
+			}
+			writer := insightsID
+			if strings.HasPrefix(g.Name, "/aws/eks/") {
+				writer = clusterID
+			}
+			w, _ := doc["Resources"].(map[string]any)[writer].(map[string]any)
+			if !slices.Contains(dependsOn(w), id) {
+				t.Errorf("%s is not created before %s, which writes to it", g.Name, writer)
+			}
+		}
+		if len(groups) != want || want != 5 {
+			t.Errorf("keep=%v: %d log groups in the template, stackreg lists %d cluster groups (want 5)", keep, len(groups), want)
 		}
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/sqletl/blueprint/constructs/loggroups"
 )
 
 // Props configures the VPC. Zero values get the defaults noted per field.
@@ -28,6 +30,14 @@ type Props struct {
 	InterfaceEndpoints []string
 	// FlowLogRetention for the VPC flow log group. Default one month.
 	FlowLogRetention awslogs.RetentionDays
+	// FlowLogRetentionDays, when set, overrides FlowLogRetention with a
+	// number of days CloudWatch Logs accepts.
+	FlowLogRetentionDays int
+	// FlowLogGroupName names the flow log group, so `down` finds it when
+	// it is kept. Default: generated.
+	FlowLogGroupName string
+	// KeepFlowLogs retains the flow log group when the stack is deleted.
+	KeepFlowLogs bool
 	// ClusterName is tagged on subnets so load balancers can discover them.
 	ClusterName string
 }
@@ -54,10 +64,17 @@ func New(scope constructs.Construct, id string, props Props) *Network {
 	props.setDefaults()
 	c := constructs.NewConstruct(scope, jsii.String(id))
 
-	flowLogs := awslogs.NewLogGroup(c, jsii.String("FlowLogs"), &awslogs.LogGroupProps{
+	flowLogProps := &awslogs.LogGroupProps{
 		Retention:     props.FlowLogRetention,
-		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
-	})
+		RemovalPolicy: loggroups.RemovalPolicy(props.KeepFlowLogs),
+	}
+	if props.FlowLogGroupName != "" {
+		flowLogProps.LogGroupName = jsii.String(props.FlowLogGroupName)
+	}
+	flowLogs := awslogs.NewLogGroup(c, jsii.String("FlowLogs"), flowLogProps)
+	if props.FlowLogRetentionDays > 0 {
+		flowLogs.Node().DefaultChild().(awslogs.CfnLogGroup).SetRetentionInDays(jsii.Number(float64(props.FlowLogRetentionDays)))
+	}
 
 	vpc := awsec2.NewVpc(c, jsii.String("Vpc"), &awsec2.VpcProps{
 		IpAddresses:       awsec2.IpAddresses_Cidr(jsii.String(props.Cidr)),

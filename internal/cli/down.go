@@ -29,7 +29,12 @@ func newCmdDown(f *Factory, runF func(*DownOptions) error) *cobra.Command {
 wait until the cluster's load balancers are gone, empty the job-code and logs
 buckets, and delete the stacks in reverse order. The data stack (data lake
 bucket, KMS key, Glue database) is kept unless --delete-data is given, which
-asks a second time. Safe to re-run; when nothing is deployed it does nothing.`,
+asks a second time. Users' volumes (home directories, the hub database) are
+snapshotted before they are deleted and the snapshots kept; what Kubernetes
+and AWS created outside the stacks (load balancers, target groups, security
+groups, network interfaces, log groups) is found by this deployment's tags
+and deleted, or listed as kept with the reason. Safe to re-run; when nothing
+is deployed it does nothing.`,
 		Example: `  blueprint down
   blueprint down --yes                 # in CI
   blueprint down --delete-data         # everything, after two confirmations`,
@@ -50,7 +55,7 @@ asks a second time. Safe to re-run; when nothing is deployed it does nothing.`,
 		},
 	}
 	cmd.Flags().StringVar(&opts.CfnRoleArn, "cfn-role-arn", "", "IAM role CloudFormation deletes the stacks as")
-	cmd.Flags().BoolVar(&opts.DeleteData, "delete-data", false, "also delete the data lake bucket, its KMS key and the Glue database")
+	cmd.Flags().BoolVar(&opts.DeleteData, "delete-data", false, "also delete the data lake bucket, its KMS key, the Glue database and the snapshots of users' volumes")
 	return cmd
 }
 
@@ -84,10 +89,21 @@ func downRun(ctx context.Context, opts *DownOptions) error {
 	for _, b := range res.Emptied {
 		fmt.Fprintf(w, "emptied  s3://%s\n", b)
 	}
+	for _, r := range res.Removed {
+		fmt.Fprintf(w, "deleted  %s\n", r)
+	}
 	if len(res.Kept) > 0 {
 		fmt.Fprintln(w, "\nKept (delete with `blueprint down --delete-data`):")
 		for _, k := range res.Kept {
 			fmt.Fprintln(w, "  "+k)
+		}
+	}
+	if len(res.Snapshots) > 0 {
+		fmt.Fprintf(w, "\nSnapshot prices: %s ($%.2f per GB-month, billed by the blocks written).\n",
+			platform.SnapshotPriceSource, platform.SnapshotPricePerGBMonth)
+		fmt.Fprintln(w, "To get a user's files back, before their server first starts on a cluster of this deployment:")
+		for _, c := range res.RestoreCommands {
+			fmt.Fprintln(w, "  "+c)
 		}
 	}
 	return nil

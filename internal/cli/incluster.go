@@ -44,6 +44,7 @@ func (f *Factory) newInCluster(ctx context.Context) (*InClusterDeps, error) {
 		Inspector: kube.Inspector{},
 		Jobs:      sampleJobs{objects: objects},
 		EventLogs: sampleJobs{objects: objects},
+		Volumes:   kube.Volumes{},
 	}, nil
 }
 

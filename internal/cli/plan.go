@@ -119,6 +119,12 @@ func printPlan(io *ui.IOStreams, res *platform.PlanResult) {
 		fmt.Fprintln(w, cs.Bold("\nKubernetes (pinned in the templates)"))
 		res.Kubernetes.Print(w)
 	}
+	if len(res.LogGroups) > 0 {
+		fmt.Fprintln(w, cs.Bold("\nLog groups (created by the stacks, with their retention)"))
+		for _, g := range res.LogGroups {
+			fmt.Fprintln(w, "  "+g.String())
+		}
+	}
 	fmt.Fprintln(w, cs.Bold("\nHelm releases"))
 	for _, r := range res.Releases {
 		fmt.Fprintf(w, "  %-24s %-12s %s %s\n", r.Name, r.Namespace, r.Chart, r.Version)

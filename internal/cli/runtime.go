@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/eks"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
@@ -37,6 +38,8 @@ func (f *Factory) platformAWS(ctx context.Context) (platform.AWS, platform.Retai
 		LoadBalancers: awsapi.LoadBalancers{API: elbv2.NewFromConfig(cfg)},
 		Clusters:      eks.NewFromConfig(cfg),
 		Zones:         ec2.NewFromConfig(cfg),
+		Leftovers: awsapi.Leftovers{EC2: ec2.NewFromConfig(cfg), ELB: elbv2.NewFromConfig(cfg),
+			Logs: cloudwatchlogs.NewFromConfig(cfg)},
 	}, retainedClients{glue.NewFromConfig(cfg), kms.NewFromConfig(cfg)}, nil
 }
 

@@ -29,7 +29,7 @@ func (f *Factory) upOptions(ctx context.Context, outDir string, pp progressPrint
 	}
 	return &platform.UpOptions{
 		Config: cfg, AssemblyDir: outDir, Synth: cdkapp.Synth, AWS: aws,
-		Cluster: in.Cluster, Releases: in.Releases, Jobs: in.Jobs, EventLogs: in.EventLogs,
+		Cluster: in.Cluster, Releases: in.Releases, Jobs: in.Jobs, EventLogs: in.EventLogs, Volumes: in.Volumes,
 		ExternalCluster: f.externalCluster(), Progress: pp, OnEvent: pp.event,
 	}, nil
 }
@@ -79,4 +79,6 @@ type InClusterDeps struct {
 	Inspector platform.ClusterInspector
 	Jobs      platform.JobUploader
 	EventLogs platform.EventLogPreparer
+	// Volumes binds users' restored volumes to their claims; nil skips it.
+	Volumes platform.VolumeBinder
 }

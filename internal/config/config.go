@@ -101,6 +101,10 @@ type Cluster struct {
 	LogTypes []string `yaml:"logTypes" json:"logTypes"`
 	// LogRetentionDays for the control-plane log group. Default 30.
 	LogRetentionDays int `yaml:"logRetentionDays" json:"logRetentionDays"`
+	// KeepLogs keeps the platform's log groups (control plane, Container
+	// Insights, VPC flow logs) when `down` deletes their stacks, as the data
+	// lake is kept; `down --delete-data` deletes them. Default false.
+	KeepLogs bool `yaml:"keepLogs" json:"keepLogs"`
 }
 
 // NodeGroups holds the two managed node groups.

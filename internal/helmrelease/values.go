@@ -9,6 +9,7 @@ import (
 	"github.com/sqletl/blueprint/charts"
 	"github.com/sqletl/blueprint/internal/config"
 	"github.com/sqletl/blueprint/internal/outputs"
+	"github.com/sqletl/blueprint/internal/stackreg"
 	"github.com/sqletl/blueprint/internal/workloads"
 )
 
@@ -52,6 +53,7 @@ func platformValues(cfg *config.Config, out *outputs.Platform) (charts.PlatformV
 	}
 	v.SampleNotebooks.Files = files
 	v.Region = cfg.Region
+	v.StorageClass.Tags = map[string]string{stackreg.DeploymentTag: cfg.Name}
 	v.DataLake = charts.DataLake{Bucket: out.DataLakeBucket, KMSKeyARN: out.KeyArn}
 	v.CodeBucket = out.CodeBucket
 	v.LogsBucket = out.LogsBucket

@@ -54,6 +54,10 @@ type AWS struct {
 	// Zones lists the account's availability zones for `up`. Nil keeps the
 	// configured (or placeholder) zones.
 	Zones ZoneAPI
+	// Leftovers finds what Kubernetes and AWS created for the deployment
+	// outside its stacks (volumes, snapshots, interfaces, security groups,
+	// load balancers, log groups). Nil: down neither looks nor snapshots.
+	Leftovers LeftoverAPI
 }
 
 // LoadBalancerLister lists load balancers that in-cluster controllers made

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/smithy-go"
 	"k8s.io/client-go/rest"
 
+	"github.com/sqletl/blueprint/internal/awsapi"
 	"github.com/sqletl/blueprint/internal/config"
 	"github.com/sqletl/blueprint/internal/deploy"
 	"github.com/sqletl/blueprint/internal/outputs"
@@ -59,6 +60,8 @@ type DownOptions struct {
 	Backoff  wait.Backoff
 	// LoadBalancerTimeout bounds the wait for in-cluster load balancers. Default 15m.
 	LoadBalancerTimeout time.Duration
+	// SnapshotTimeout bounds the wait for the snapshots of users' volumes. Default 1h.
+	SnapshotTimeout time.Duration
 }
 
 // DownResult reports what down did.
@@ -67,6 +70,13 @@ type DownResult struct {
 	Emptied []string `json:"emptiedBuckets"`
 	// Kept lists what stays, for the user to find later.
 	Kept []string `json:"kept"`
+	// Removed lists what Kubernetes and AWS created outside the stacks
+	// that down deleted (load balancers, volumes, interfaces, ...).
+	Removed []string `json:"removed,omitempty"`
+	// Snapshots keep users' volumes (home directories, the hub database);
+	// each is also in Kept. RestoreCommands bring them back.
+	Snapshots       []KeptSnapshot `json:"snapshots,omitempty"`
+	RestoreCommands []string       `json:"restoreCommands,omitempty"`
 	// NothingToDo is true when no blueprint stack existed.
 	NothingToDo bool `json:"nothingToDo"`
 }
@@ -84,9 +94,13 @@ func (o *DownOptions) Run(ctx context.Context) (*DownResult, error) {
 	if err != nil {
 		return res, err
 	}
-	if len(out.Deployed) == 0 {
+	leftovers, err := o.pendingLeftovers(ctx)
+	if err != nil {
+		return res, err
+	}
+	if len(out.Deployed) == 0 && !leftovers {
 		res.NothingToDo = true
-		return res, nil
+		return res, o.keepSnapshots(ctx, res)
 	}
 	// What down deletes: every registered stack, those holding data only
 	// with --delete-data. A stack added to the registry is deleted too.
@@ -96,10 +110,10 @@ func (o *DownOptions) Run(ctx context.Context) (*DownResult, error) {
 			toDelete = append(toDelete, s.Name)
 		}
 	}
-	if !slices.ContainsFunc(toDelete, func(n string) bool { return out.Deployed[n] }) {
+	if !slices.ContainsFunc(toDelete, func(n string) bool { return out.Deployed[n] }) && !leftovers {
 		res.NothingToDo = true
 		res.Kept = o.kept(reg, out)
-		return res, nil
+		return res, o.keepSnapshots(ctx, res)
 	}
 	if err := o.confirm(out); err != nil {
 		return res, err
@@ -120,6 +134,19 @@ func (o *DownOptions) Run(ctx context.Context) (*DownResult, error) {
 				return o.waitLoadBalancers(ctx, out)
 			}},
 		)
+	}
+	// Volumes the StorageClass keeps (Retain) hold users' home directories
+	// and the hub database: their data goes into snapshots before any
+	// volume is deleted, unless --delete-data.
+	var safe map[string]string
+	if o.AWS.Leftovers != nil && !o.DeleteData {
+		steps = append(steps, Step{Name: "Snapshot users' volumes (home directories, hub database)", Run: func(ctx context.Context) error {
+			var superseded []string
+			var err error
+			safe, superseded, err = o.snapshotVolumes(ctx)
+			res.Removed = append(res.Removed, superseded...)
+			return err
+		}})
 	}
 	steps = append(steps, Step{Name: "Empty the job-code and logs buckets", Run: func(ctx context.Context) error {
 		for _, b := range []string{out.CodeBucket, out.LogsBucket} {
@@ -148,10 +175,21 @@ func (o *DownOptions) Run(ctx context.Context) (*DownResult, error) {
 		// exports (the CI stack imports the others') is gone.
 		var mu sync.Mutex
 		return runGraph(ctx, toDelete, reverse(toDelete, sub), func(ctx context.Context, name string) error {
-			if s, _ := reg.ByName(name); s.HoldsData {
+			s, _ := reg.ByName(name)
+			if s.HoldsData {
 				if err := o.prepareDataDeletion(ctx, d, name); err != nil {
 					return err
 				}
+			}
+			if s.Role == stackreg.Network && o.AWS.Leftovers != nil {
+				// What controllers left in the VPC blocks its deletion.
+				removed, _, _, err := (sweep{o: o, kinds: vpcKinds}).run(ctx, safe)
+				if err != nil {
+					return err
+				}
+				mu.Lock()
+				res.Removed = append(res.Removed, removed...)
+				mu.Unlock()
 			}
 			deleted, err := d.Delete(ctx, name)
 			if err != nil {
@@ -170,20 +208,86 @@ func (o *DownOptions) Run(ctx context.Context) (*DownResult, error) {
 			return o.deleteRetained(ctx, out)
 		}})
 	}
+	var leftKept []string
+	if o.AWS.Leftovers != nil {
+		steps = append(steps, Step{Name: "Remove what Kubernetes and AWS left outside the stacks", Run: func(ctx context.Context) error {
+			removed, kept, snaps, err := (sweep{o: o, keepLogs: o.Config.Cluster.KeepLogs}).run(ctx, safe)
+			res.Removed, leftKept = append(res.Removed, removed...), kept
+			o.addSnapshots(res, snaps)
+			return err
+		}})
+	}
 	if err := runSteps(ctx, o.Progress, steps); err != nil {
 		return res, err
 	}
+	kept := res.Kept
+	res.Kept = nil
 	if !o.DeleteData {
 		res.Kept = o.kept(reg, out)
 	}
+	res.Kept = append(append(res.Kept, kept...), leftKept...)
 	return res, nil
+}
+
+// vpcKinds are what must go before the VPC can.
+var vpcKinds = []string{awsapi.KindLoadBalancer, awsapi.KindTargetGroup, awsapi.KindVolume, awsapi.KindNetworkInterface, awsapi.KindSecurityGroup}
+
+// pendingLeftovers reports whether anything outside the stacks is left for
+// down to delete (snapshots only with --delete-data).
+func (o *DownOptions) pendingLeftovers(ctx context.Context) (bool, error) {
+	if o.AWS.Leftovers == nil {
+		return false, nil
+	}
+	found, err := o.AWS.Leftovers.Find(ctx, Owner(o.Config))
+	if err != nil {
+		return false, err
+	}
+	for _, r := range found {
+		if r.Stack() != "" || (r.Kind == awsapi.KindSnapshot && !o.DeleteData) {
+			continue
+		}
+		if r.Kind == awsapi.KindLogGroup && o.Config.Cluster.KeepLogs && !o.DeleteData {
+			continue
+		}
+		return true, nil
+	}
+	return false, nil
+}
+
+// keepSnapshots adds the kept snapshots to res (a run with nothing else to do).
+func (o *DownOptions) keepSnapshots(ctx context.Context, res *DownResult) error {
+	if o.AWS.Leftovers == nil || o.DeleteData {
+		return nil
+	}
+	found, err := o.AWS.Leftovers.Find(ctx, Owner(o.Config))
+	if err != nil {
+		return err
+	}
+	var snaps []KeptSnapshot
+	for _, r := range found {
+		if r.Kind == awsapi.KindSnapshot {
+			snaps = append(snaps, keptSnapshot(r))
+		} else if r.Kind == awsapi.KindLogGroup && o.Config.Cluster.KeepLogs {
+			res.Kept = append(res.Kept, r.String()+": kept with the data (logs are kept on down); deleted by --delete-data")
+		}
+	}
+	o.addSnapshots(res, snaps)
+	return nil
+}
+
+func (o *DownOptions) addSnapshots(res *DownResult, snaps []KeptSnapshot) {
+	for _, k := range snaps {
+		res.Snapshots = append(res.Snapshots, k)
+		res.Kept = append(res.Kept, k.String())
+		res.RestoreCommands = append(res.RestoreCommands, RestoreCommands(o.Config, k)...)
+	}
 }
 
 func (o *DownOptions) confirm(out *outputs.Platform) error {
 	if o.Confirm == nil {
 		return fmt.Errorf("down needs confirmation: pass --yes")
 	}
-	q := fmt.Sprintf("Delete blueprint %q in %s (cluster, in-cluster platform, job code and logs)? The data lake, its KMS key and the Glue database are kept.", o.Config.Name, o.Config.Region)
+	q := fmt.Sprintf("Delete blueprint %q in %s (cluster, in-cluster platform, job code and logs)? The data lake, its KMS key and the Glue database are kept, and users' volumes (home directories, hub database) are kept as snapshots.", o.Config.Name, o.Config.Region)
 	if o.DeleteData {
 		q = fmt.Sprintf("Delete blueprint %q in %s, including all data?", o.Config.Name, o.Config.Region)
 	}
@@ -196,7 +300,7 @@ func (o *DownOptions) confirm(out *outputs.Platform) error {
 		if o.Config.DataLake.ExistingBucket != "" {
 			lake = "(none: " + lake + " is yours and is kept)"
 		}
-		ok, err := o.Confirm(fmt.Sprintf("--delete-data: permanently delete data lake bucket %s, Glue database %s and schedule KMS key deletion? This cannot be undone.", lake, out.GlueDatabase))
+		ok, err := o.Confirm(fmt.Sprintf("--delete-data: permanently delete data lake bucket %s, Glue database %s, users' volumes and their snapshots (home directories, hub database), and schedule KMS key deletion? This cannot be undone.", lake, out.GlueDatabase))
 		if err != nil || !ok {
 			return errors.Join(ErrAborted, err)
 		}

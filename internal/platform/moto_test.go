@@ -17,6 +17,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/glue"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -24,6 +27,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"k8s.io/client-go/rest"
 
+	"github.com/sqletl/blueprint/internal/awsapi"
 	"github.com/sqletl/blueprint/internal/config"
 	"github.com/sqletl/blueprint/internal/deploy"
 	"github.com/sqletl/blueprint/internal/mototest"
@@ -58,6 +62,9 @@ type motoEnv struct {
 	s3    *s3.Client
 	glue  *glue.Client
 	kms   *kms.Client
+	ec2   *ec2.Client
+	elb   *elbv2.Client
+	logs  *cloudwatchlogs.Client
 }
 
 func newMotoEnv(t *testing.T, yaml string, reg func(*config.Config) *stackreg.Registry) *motoEnv {
@@ -77,11 +84,15 @@ func newMotoEnv(t *testing.T, yaml string, reg func(*config.Config) *stackreg.Re
 	e.s3 = s3.NewFromConfig(e.cfg, func(o *s3.Options) { o.UsePathStyle = true })
 	e.glue = glue.NewFromConfig(e.cfg)
 	e.kms = kms.NewFromConfig(e.cfg)
+	e.ec2 = ec2.NewFromConfig(e.cfg)
+	e.elb = elbv2.NewFromConfig(e.cfg)
+	e.logs = cloudwatchlogs.NewFromConfig(e.cfg)
 	return e
 }
 
 func (e *motoEnv) aws() AWS {
-	return AWS{Stacks: e.cfn, Identity: sts.NewFromConfig(e.cfg), Objects: e.s3, Secrets: secretsmanager.NewFromConfig(e.cfg)}
+	return AWS{Stacks: e.cfn, Identity: sts.NewFromConfig(e.cfg), Objects: e.s3, Secrets: secretsmanager.NewFromConfig(e.cfg),
+		Leftovers: awsapi.Leftovers{EC2: e.ec2, ELB: e.elb, Logs: e.logs}}
 }
 
 func (e *motoEnv) deployer() *deploy.Deployer {

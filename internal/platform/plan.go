@@ -53,6 +53,8 @@ type PlanResult struct {
 	Kubernetes *PlanKubernetes `json:"kubernetes,omitempty"`
 	// Cost: the monthly estimate (plan_cost.go).
 	Cost *cost.Estimate `json:"cost,omitempty"`
+	// LogGroups the stacks create (plan_logs.go).
+	LogGroups []PlanLogGroup `json:"logGroups,omitempty"`
 }
 
 // PlanStack is one stack to deploy.
@@ -107,6 +109,7 @@ func (o *PlanOptions) Run(ctx context.Context) (*PlanResult, error) {
 	}
 	res.Kubernetes = planKubernetes(asm, PlannedZones(o.Config))
 	res.Cost = o.planCost(asm)
+	res.LogGroups = planLogGroups(o.Config, reg, o.ExternalCluster)
 	if o.Releases != nil {
 		res.Releases = o.Releases.Planned(o.Config)
 	}

@@ -41,6 +41,9 @@ type UpOptions struct {
 	// EventLogs prepares the Spark event-log directory before the Helm
 	// releases (platform.sparkHistory); nil skips it.
 	EventLogs EventLogPreparer
+	// Volumes binds users' volumes restored from down's snapshots to their
+	// claims before the hub creates them (restore.go); nil skips it.
+	Volumes VolumeBinder
 	// ExternalCluster: the cluster connection was overridden (--kubeconfig),
 	// so the EKS stack is not deployed and the platform is installed into
 	// that cluster instead.
@@ -72,6 +75,8 @@ type UpResult struct {
 	// DeployerPrincipal is the cluster stack's DeployerPrincipalArn.
 	DeployerPrincipal string   `json:"deployerPrincipal,omitempty"`
 	NextSteps         []string `json:"nextSteps"`
+	// RestoredVolumes lists the claims given back their data from a snapshot.
+	RestoredVolumes []string `json:"restoredVolumes,omitempty"`
 	// Cluster is the Kubernetes version check, Zones the zones used (upgrade.go, zones.go).
 	Cluster  *ClusterUpgrade    `json:"clusterVersion,omitempty"`
 	Zones    *Zones             `json:"zones,omitempty"`
@@ -134,6 +139,14 @@ func (o *UpOptions) Steps(res *UpResult) []Step {
 		{Name: "Connect to the cluster", Run: func(ctx context.Context) error {
 			var err error
 			kube, err = o.Cluster.Connect(ctx, out)
+			return err
+		}},
+		{Name: "Restore users' volumes from the snapshots down kept", Run: func(ctx context.Context) error {
+			if o.Volumes == nil || o.AWS.Leftovers == nil || !o.Config.Platform.JupyterHub.IsEnabled() {
+				return nil
+			}
+			var err error
+			res.RestoredVolumes, err = o.restoreVolumes(ctx, kube)
 			return err
 		}},
 		{Name: "Install the in-cluster platform (Helm) and wait until ready", Run: func(ctx context.Context) error {
