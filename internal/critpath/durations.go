@@ -129,9 +129,12 @@ func DefaultTable() Table {
 		"AWS::EC2::SecurityGroup":               fast(5, 10),
 		"AWS::EC2::FlowLog":                     fast(5, 5),
 
-		"AWS::IAM::Role":         {Create: 15 * s, Delete: 10 * s, Source: srcIAM},
-		"AWS::IAM::Policy":       {Create: 15 * s, Delete: 5 * s, Source: srcIAM},
-		"AWS::IAM::OIDCProvider": fast(5, 5),
+		"AWS::IAM::Role":   {Create: 15 * s, Delete: 10 * s, Source: srcIAM},
+		"AWS::IAM::Policy": {Create: 15 * s, Delete: 5 * s, Source: srcIAM},
+		// The permissions boundary: a customer managed policy, created and
+		// propagated like an inline one.
+		"AWS::IAM::ManagedPolicy": {Create: 15 * s, Delete: 5 * s, Source: srcIAM},
+		"AWS::IAM::OIDCProvider":  fast(5, 5),
 
 		"AWS::KMS::Key":               {Create: 20 * s, Delete: 5 * s, Source: srcDevsu + " (aws_kms_key 20s); delete only schedules deletion"},
 		"AWS::S3::Bucket":             fast(5, 5),
