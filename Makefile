@@ -23,9 +23,19 @@ CHART_MIRROR ?= $(or $(BLUEPRINT_CHART_MIRROR),$(call find_shared,upstream-chart
 # Upstream sources the tests run (JupyterHub 5.5.0's authenticator).
 UPSTREAM_SRC ?= $(or $(BLUEPRINT_UPSTREAM_SRC),$(call find_shared,upstream-src))
 
+# The CLI is linked without its symbol table and DWARF (-s -w; stack
+# traces keep function names and lines, from the pclntab), and without
+# kustomize's Go-plugin loader, which Helm's Kubernetes client pulls in
+# (k8s.io/cli-runtime → kustomize/api/krusty): importing Go's "plugin"
+# package makes the linker export every symbol dynamically and keep more
+# code. blueprint never builds kustomizations. 307 → 206 MiB
+# (docs/performance.md).
+LDFLAGS ?= -s -w
+BUILD_TAGS ?= kustomize_disable_go_plugin_support
+
 GO_SOURCES := $(shell find . -name '*.go' -not -path './node_modules/*' -not -path './.cache/*' -not -path './tools/*') go.mod go.sum
 
-.PHONY: setup plan synth lint-templates test e2e vet kube-tools argo-tools moto hub-deps bench clean help
+.PHONY: setup plan synth lint-templates test e2e tools vet kube-tools argo-tools moto hub-deps bench clean help
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -35,7 +45,7 @@ node_modules/.bin/cdk: package.json package-lock.json
 	touch $@
 
 bin/blueprint: $(GO_SOURCES)
-	$(GO) build -o $@ ./cmd/blueprint
+	$(GO) build -tags '$(BUILD_TAGS)' -ldflags '$(LDFLAGS)' -o $@ ./cmd/blueprint
 
 setup: node_modules/.bin/cdk bin/blueprint ## install the pinned CDK CLI, build the CLI
 	@command -v cfn-lint >/dev/null || { echo "cfn-lint is missing: pip install cfn-lint" >&2; exit 1; }
@@ -61,7 +71,7 @@ lint-workflows: ## actionlint .github/workflows (built from the Go module proxy)
 kube-tools: ## build kube-apiserver, kube-scheduler, kube-controller-manager and kwok from the Go module proxy (cached outside the clone), install etcd
 	hack/kube-tools.sh
 
-vet: lint-workflows
+vet: setup lint-workflows
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed: $$out" >&2; exit 1; fi
 	$(GO) vet ./...
 
@@ -75,12 +85,24 @@ hub-deps: ## install the Debian python3 packages JupyterHub's authenticator need
 moto:
 	@command -v moto_server >/dev/null || { echo "moto_server is missing: pip install 'moto[server]'" >&2; exit 1; }
 
-test: setup kube-tools argo-tools moto hub-deps vet ## run every test (real synth, cfn-lint, cdk-nag, moto, API server, Argo validation)
-	BLUEPRINT_CHART_MIRROR=$(CHART_MIRROR) BLUEPRINT_UPSTREAM_SRC=$(UPSTREAM_SRC) BLUEPRINT_REQUIRE_KUBE=1 BLUEPRINT_REQUIRE_CDK_CLI=1 BLUEPRINT_REQUIRE_MOTO=1 BLUEPRINT_REQUIRE_ARGO=1 $(GO) test -timeout 60m ./...
+# Everything the tests need. The builds are independent, so they run side by
+# side (make -j): one's module downloads overlap another's compile. Cold, on
+# 2 cores, this took minutes off make test (docs/performance.md).
+TOOLS = setup kube-tools argo-tools moto hub-deps
+PARALLEL = $(MAKE) --no-print-directory -j4 --output-sync=line
+
+tools: ## build and install everything the tests need, side by side
+	$(PARALLEL) $(TOOLS)
+
+TEST_ENV = BLUEPRINT_CHART_MIRROR=$(CHART_MIRROR) BLUEPRINT_UPSTREAM_SRC=$(UPSTREAM_SRC) BLUEPRINT_REQUIRE_KUBE=1 BLUEPRINT_REQUIRE_CDK_CLI=1 BLUEPRINT_REQUIRE_MOTO=1 BLUEPRINT_REQUIRE_ARGO=1
+
+test: ## run every test (real synth, cfn-lint, cdk-nag, moto, API server, simulated cluster, Argo validation)
+	$(PARALLEL) $(TOOLS) vet
+	$(TEST_ENV) GO=$(GO) hack/test.sh all
 	cd tools/argovalidate && GOWORK=off GOFLAGS=-mod=mod $(GO) test -trimpath ./...
 
-e2e: setup kube-tools argo-tools moto hub-deps ## only the simulated-cluster end-to-end tests (real charts, scheduler, admission, kwok nodes, Argo's controller); ends with a summary table
-	BLUEPRINT_CHART_MIRROR=$(CHART_MIRROR) BLUEPRINT_UPSTREAM_SRC=$(UPSTREAM_SRC) BLUEPRINT_REQUIRE_KUBE=1 BLUEPRINT_REQUIRE_CDK_CLI=1 BLUEPRINT_REQUIRE_MOTO=1 BLUEPRINT_REQUIRE_ARGO=1 $(GO) test -count=1 -timeout 40m -run 'TestSimulated' ./e2e
+e2e: tools ## only the simulated-cluster end-to-end tests (real charts, scheduler, admission, kwok nodes, Argo's controller), side by side; each ends with its summary table
+	$(TEST_ENV) GO=$(GO) hack/test.sh e2e
 
 bench: setup kube-tools moto ## measured performance + modelled deploy critical path (docs/performance.md)
 	hack/bench.sh

@@ -36,9 +36,14 @@ die() { log "ERROR: $*"; exit 1; }
 
 command -v go >/dev/null 2>&1 || die "go is not on PATH"
 
+# The version is read whole before it is matched: with pipefail, `| grep -q`
+# can end the pipeline early and fail it with the writer's SIGPIPE, which
+# made a cached controller look missing and started a rebuild.
 have() {
+  local v
   [[ -x "$DIR/workflow-controller" ]] &&
-    "$DIR/workflow-controller" version 2>/dev/null | grep -q "$ARGO_VERSION"
+    v=$("$DIR/workflow-controller" version 2>/dev/null) &&
+    [[ $v == *"$ARGO_VERSION"* ]]
 }
 
 build() {

@@ -4,6 +4,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/constructs-go/constructs/v10"
 
+	"github.com/sqletl/blueprint/constructs/boundary"
 	"github.com/sqletl/blueprint/constructs/cirole"
 	"github.com/sqletl/blueprint/constructs/cluster"
 	"github.com/sqletl/blueprint/constructs/nag"
@@ -28,6 +29,7 @@ func newCIStack(scope constructs.Construct, id string, props *awscdk.StackProps,
 		GlueDatabase:    cfg.DataLake.GlueDatabase,
 		LoginSecret:     LoginSecretName(cfg),
 		ManagedPolicies: ManagedPolicies,
+		BoundaryArn:     boundary.PolicyArn(cfg.Name),
 	})
 	// The CI role deploys every stack but its own, which it may only read.
 	var deployable, readOnly []string

@@ -15,8 +15,9 @@ import (
 )
 
 const (
-	acct    = "123456789012"
-	execArn = "arn:aws:iam::" + acct + ":role/etl-cfn-exec"
+	acct        = "123456789012"
+	execArn     = "arn:aws:iam::" + acct + ":role/etl-cfn-exec"
+	boundaryArn = "arn:aws:iam::" + acct + ":policy/etl-permissions-boundary"
 )
 
 // ciRoles returns the statements of the CI role and of the execution role,
@@ -85,6 +86,7 @@ func checkCIPolicies(t *testing.T, asm *assembly.Assembly) {
 	stack := func(n string) string { return "arn:aws:cloudformation:us-east-1:" + acct + ":stack/" + n + "/0a1b2c" }
 	role := func(n string) string { return "arn:aws:iam::" + acct + ":role/" + n }
 	asExec := []string{"cloudformation:RoleArn", execArn}
+	bounded := []string{"iam:PermissionsBoundary", boundaryArn}
 
 	evaluate(t, "CI role", ci, []check{
 		// can
@@ -113,8 +115,13 @@ func checkCIPolicies(t *testing.T, asm *assembly.Assembly) {
 	})
 	evaluate(t, "execution role", exec, []check{
 		// can
-		{"create a deployment role", req("iam:CreateRole", role("etl-cluster-EksNodeRoleF9FF8775-1A2B3C")), true},
-		{"attach an EKS managed policy", req("iam:AttachRolePolicy", role("etl-cluster-EksNodeRole-1"), "iam:PolicyARN", "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy"), true},
+		{"create a deployment role with the boundary", req("iam:CreateRole", role("etl-cluster-EksNodeRoleF9FF8775-1A2B3C"), bounded...), true},
+		{"put an inline policy on a role with the boundary", req("iam:PutRolePolicy", role("etl-cluster-AccessArcJob-1"), bounded...), true},
+		{"remove an inline policy from a role with the boundary", req("iam:DeleteRolePolicy", role("etl-cluster-AccessArcJob-1"), bounded...), true},
+		{"set the boundary on a deployment role", req("iam:PutRolePermissionsBoundary", role("etl-cluster-AccessArcJob-1"), bounded...), true},
+		{"attach an EKS managed policy to a role with the boundary", req("iam:AttachRolePolicy", role("etl-cluster-EksNodeRole-1"),
+			"iam:PolicyARN", "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy", "iam:PermissionsBoundary", boundaryArn), true},
+		{"delete a deployment role", req("iam:DeleteRole", role("etl-cluster-AccessArcJob-1")), true},
 		{"pass the node role to EKS", req("iam:PassRole", role("etl-cluster-EksNodeRole-1"), "iam:PassedToService", "eks.amazonaws.com"), true},
 		{"create the cluster", req("eks:CreateCluster", "arn:aws:eks:us-east-1:"+acct+":cluster/etl"), true},
 		{"create a node group", req("eks:CreateNodegroup", "arn:aws:eks:us-east-1:"+acct+":nodegroup/etl/OnDemand/1"), true},
@@ -124,8 +131,22 @@ func checkCIPolicies(t *testing.T, asm *assembly.Assembly) {
 		{"create a deployment bucket", req("s3:CreateBucket", "arn:aws:s3:::etl-data-datalakebucket-1x2y"), true},
 		{"create the Glue database", req("glue:CreateDatabase", "arn:aws:glue:us-east-1:"+acct+":database/etl_lake"), true},
 		// cannot
-		{"create a role outside the prefix", req("iam:CreateRole", role("admin")), false},
-		{"create a role of another deployment", req("iam:CreateRole", role("other-cluster-Role")), false},
+		{"create a role outside the prefix", req("iam:CreateRole", role("admin"), bounded...), false},
+		{"create a role of another deployment", req("iam:CreateRole", role("other-cluster-Role"), bounded...), false},
+		{"create a deployment role without a boundary", req("iam:CreateRole", role("etl-cluster-Backdoor-1")), false},
+		{"create a deployment role with another boundary", req("iam:CreateRole", role("etl-cluster-Backdoor-1"),
+			"iam:PermissionsBoundary", "arn:aws:iam::aws:policy/AdministratorAccess"), false},
+		{"put an inline policy on a role without the boundary", req("iam:PutRolePolicy", role("etl-cluster-Backdoor-1")), false},
+		{"attach a managed policy to a role without the boundary", req("iam:AttachRolePolicy", role("etl-cluster-Backdoor-1"),
+			"iam:PolicyARN", "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy"), false},
+		{"swap a role's boundary for another", req("iam:PutRolePermissionsBoundary", role("etl-cluster-AccessArcJob-1"),
+			"iam:PermissionsBoundary", "arn:aws:iam::aws:policy/AdministratorAccess"), false},
+		{"remove a role's boundary", req("iam:DeleteRolePermissionsBoundary", role("etl-cluster-AccessArcJob-1"), bounded...), false},
+		{"change the boundary policy", req("iam:CreatePolicyVersion", boundaryArn), false},
+		{"make another version of the boundary the default", req("iam:SetDefaultPolicyVersion", boundaryArn), false},
+		{"delete the boundary policy", req("iam:DeletePolicy", boundaryArn), false},
+		{"create any managed policy", req("iam:CreatePolicy", "arn:aws:iam::"+acct+":policy/etl-anything"), false},
+		{"change who may assume a deployment role", req("iam:UpdateAssumeRolePolicy", role("etl-cluster-AccessArcJob-1"), bounded...), false},
 		{"change the CI role", req("iam:PutRolePolicy", role("etl-ci-DeployRole1234-ABC")), false},
 		{"change itself", req("iam:PutRolePolicy", execArn), false},
 		{"attach AdministratorAccess", req("iam:AttachRolePolicy", role("etl-cluster-X"), "iam:PolicyARN", "arn:aws:iam::aws:policy/AdministratorAccess"), false},
@@ -145,7 +166,8 @@ func checkCIPolicies(t *testing.T, asm *assembly.Assembly) {
 	for _, action := range []string{"iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:UpdateAssumeRolePolicy", "iam:DeleteRole", "iam:PassRole", "iam:TagRole"} {
 		for _, r := range outside {
 			for name, sts := range map[string][]iampolicy.Statement{"CI role": ci, "execution role": exec} {
-				ctx := map[string]string{"iam:PassedToService": "eks.amazonaws.com", "iam:PolicyARN": "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy"}
+				ctx := map[string]string{"iam:PassedToService": "eks.amazonaws.com", "iam:PolicyARN": "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
+					"iam:PermissionsBoundary": boundaryArn}
 				if name == "CI role" && r == execArn && action == "iam:PassRole" {
 					continue // the one allowed pass, checked above (to CloudFormation only)
 				}

@@ -94,6 +94,7 @@ func Build(app awscdk.App, cfg *config.Config) *Platform {
 	if _, ok := reg.Lookup(stackreg.CI); ok {
 		p.CI = newCIStack(app, "CI", stackProps(stackreg.CI), cfg, p.Data, p.Analytics, p.Cluster)
 	}
+	addPermissionsBoundary(p, cfg)
 
 	// Tags go into the templates and, through the assembly manifest, onto
 	// the stacks; CloudFormation propagates stack tags to every resource.

@@ -217,7 +217,7 @@ func TestDefaultApp(t *testing.T) {
 			_ = json.Unmarshal(r.Properties, &p)
 			switch r.Type {
 			case "AWS::EKS::Addon":
-				if got, _ := p["AddonVersion"].(string); got != want[p["AddonName"].(string)] {
+				if got, _ := p["AddonVersion"].(string); got == "" || got != want[p["AddonName"].(string)] {
 					t.Errorf("%s AddonVersion = %q, want %q", p["AddonName"], got, want[p["AddonName"].(string)])
 				}
 				if p["AddonName"] == "vpc-cni" {
@@ -234,6 +234,10 @@ func TestDefaultApp(t *testing.T) {
 				t.Errorf("node group %s does not wait for the vpc-cni add-on %s: %v", id, cni, r.DependsOn)
 			}
 		}
+	})
+
+	t.Run("permissions boundary on every role", func(t *testing.T) {
+		checkPermissionsBoundary(t, asm, "blueprint")
 	})
 
 	t.Run("golden summary", func(t *testing.T) {
@@ -336,6 +340,7 @@ platform: {publicAccess: {enabled: true, domain: etl.example.com, certificateArn
 			if !bytes.Contains(body, []byte("system:serviceaccount:kube-system:aws-load-balancer-controller")) {
 				t.Error("no IRSA trust for kube-system/aws-load-balancer-controller")
 			}
+			checkPermissionsBoundary(t, asm, "pub") // the load balancer controller's role too
 			cfnLint(t, asm)
 		}},
 		{"CI deploy role for GitHub", `
@@ -372,6 +377,7 @@ ci: {github: {repository: acme/etl}}
 			}
 			checkCIPolicies(t, asm)
 			checkExecRoleCoversTemplates(t, asm)
+			checkPermissionsBoundary(t, asm, "etl")
 			cfnLint(t, asm)
 		}},
 	}

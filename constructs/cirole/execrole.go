@@ -1,6 +1,8 @@
 package cirole
 
 import (
+	"sort"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -27,11 +29,15 @@ type ExecRoleProps struct {
 	// ManagedPolicies are the AWS managed policies the templates attach to
 	// roles, by name (e.g. "AmazonEKSWorkerNodePolicy").
 	ManagedPolicies []string
+	// BoundaryArn is the permissions boundary every role it creates must
+	// carry (constructs/boundary). Required.
+	BoundaryArn string
 }
 
-// ResourceTypes are the CloudFormation types the execution role may
-// manage: those blueprint's stacks (all but <name>-ci) contain. A test
-// keeps the list equal to the synthesized templates'.
+// ResourceTypes are the CloudFormation types blueprint's stacks (all but
+// <name>-ci) contain, which the execution role manages (all but the
+// permissions boundary). A test keeps the list equal to the synthesized
+// templates'.
 var ResourceTypes = []string{
 	"AWS::Athena::WorkGroup",
 	"AWS::EC2::EIP", "AWS::EC2::FlowLog", "AWS::EC2::InternetGateway", "AWS::EC2::NatGateway",
@@ -39,7 +45,9 @@ var ResourceTypes = []string{
 	"AWS::EC2::SubnetRouteTableAssociation", "AWS::EC2::VPC", "AWS::EC2::VPCEndpoint", "AWS::EC2::VPCGatewayAttachment",
 	"AWS::EKS::AccessEntry", "AWS::EKS::Addon", "AWS::EKS::Cluster", "AWS::EKS::Nodegroup",
 	"AWS::Glue::Database",
-	"AWS::IAM::OIDCProvider", "AWS::IAM::Policy", "AWS::IAM::Role",
+	// The boundary (a ManagedPolicy) is in the templates but not the
+	// execution role's to create or change: see TheBoundaryIsAnAdministratorsToChange.
+	"AWS::IAM::ManagedPolicy", "AWS::IAM::OIDCProvider", "AWS::IAM::Policy", "AWS::IAM::Role",
 	"AWS::KMS::Key",
 	"AWS::Logs::LogGroup",
 	"AWS::S3::Bucket", "AWS::S3::BucketPolicy",
@@ -65,19 +73,36 @@ func NewExecutionRole(scope constructs.Construct, id string, p ExecRoleProps) aw
 	for _, m := range p.ManagedPolicies {
 		managed = append(managed, "arn:"+part+":iam::aws:policy/"+m)
 	}
+	withBoundary := map[string]any{"StringEquals": map[string]any{"iam:PermissionsBoundary": p.BoundaryArn}}
 	ownRoles := []string{arn("iam", "", "role/"+prefix+"ci-*"), arn("iam", "", "role/"+ExecRoleName(p.Name))}
 
 	statements := []awsiam.PolicyStatement{
 		// IAM: roles, their policies and the cluster's OIDC provider, by
 		// name. CloudFormation names roles <stack name>-<logical ID>-<suffix>,
-		// and every blueprint stack is named <name>-<role>.
-		stmt("ManageDeploymentRoles", []string{
-			"iam:CreateRole", "iam:DeleteRole", "iam:GetRole", "iam:TagRole", "iam:UntagRole", "iam:UpdateRole",
-			"iam:UpdateRoleDescription", "iam:UpdateAssumeRolePolicy", "iam:PutRolePolicy", "iam:DeleteRolePolicy",
-			"iam:GetRolePolicy", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies", "iam:ListRoleTags",
+		// and every blueprint stack is named <name>-<role>. A role may be
+		// created, and its policies changed, only while it carries the
+		// deployment's permissions boundary (the iam:PermissionsBoundary
+		// condition key, which IAM sets for CreateRole, PutRolePolicy,
+		// DeleteRolePolicy, AttachRolePolicy, DetachRolePolicy and
+		// PutRolePermissionsBoundary: Service Authorization Reference, "Actions,
+		// resources, and condition keys for AWS Identity and Access
+		// Management"; the pattern of the IAM User Guide's "Permissions
+		// boundaries for IAM entities", delegation example): whatever policy a
+		// template gives a role, the role can do no more than the boundary.
+		stmt("ReadDeploymentRoles", []string{
+			"iam:GetRole", "iam:GetRolePolicy", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies", "iam:ListRoleTags",
 		}, arn("iam", "", "role/"+prefix+"*")),
+		withCondition(stmt("CreateAndChangeRolesOnlyWithTheBoundary", []string{
+			"iam:CreateRole", "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:PutRolePermissionsBoundary",
+		}, arn("iam", "", "role/"+prefix+"*")), withBoundary),
 		withCondition(stmt("AttachOnlyTheManagedPoliciesBlueprintUses", []string{"iam:AttachRolePolicy", "iam:DetachRolePolicy"},
-			arn("iam", "", "role/"+prefix+"*")), map[string]any{"ArnEquals": map[string]any{"iam:PolicyARN": managed}}),
+			arn("iam", "", "role/"+prefix+"*")), map[string]any{
+			"ArnEquals":    map[string]any{"iam:PolicyARN": managed},
+			"StringEquals": map[string]any{"iam:PermissionsBoundary": p.BoundaryArn},
+		}),
+		stmt("ManageDeploymentRoles", []string{
+			"iam:DeleteRole", "iam:TagRole", "iam:UntagRole", "iam:UpdateRole", "iam:UpdateRoleDescription",
+		}, arn("iam", "", "role/"+prefix+"*")),
 		withCondition(stmt("PassDeploymentRolesToTheirServices", []string{"iam:PassRole"}, arn("iam", "", "role/"+prefix+"*")),
 			map[string]any{"StringEquals": map[string]any{"iam:PassedToService": []string{"eks.amazonaws.com", "ec2.amazonaws.com", "vpc-flow-logs.amazonaws.com"}}}),
 		stmt("ManageClusterOidcProvider", []string{
@@ -150,6 +175,22 @@ func NewExecutionRole(scope constructs.Construct, id string, p ExecRoleProps) aw
 		// Never the CI stack's own roles (the CI role, this role): a CI run
 		// must not be able to widen what CI may do.
 		deny("NotTheCIStacksOwnRoles", []string{"iam:*"}, ownRoles...),
+		// The boundary stays: no role without it (a negated operator is true
+		// when the key is missing, IAM User Guide, "IAM JSON policy elements:
+		// Condition operators"), no removing it, and the policy itself is an
+		// administrator's to change (it lives in <name>-network, created by
+		// the first, manual `blueprint up`).
+		withCondition(deny("NoRoleWithoutTheBoundary", []string{"iam:CreateRole", "iam:PutRolePermissionsBoundary"}, "*"),
+			map[string]any{"StringNotEquals": map[string]any{"iam:PermissionsBoundary": p.BoundaryArn}}),
+		deny("KeepTheBoundary", []string{"iam:DeleteRolePermissionsBoundary"}, "*"),
+		deny("TheBoundaryIsAnAdministratorsToChange", []string{
+			"iam:CreatePolicy", "iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion", "iam:SetDefaultPolicyVersion",
+			"iam:TagPolicy", "iam:UntagPolicy",
+		}, p.BoundaryArn),
+		// Who may assume a role is not CI's to change: a trust policy update
+		// on a role named <name>-… that someone made outside blueprint,
+		// without the boundary, would hand that role to the cluster.
+		deny("NoTrustPolicyChanges", []string{"iam:UpdateAssumeRolePolicy"}, "*"),
 	}
 	role := awsiam.NewRole(scope, jsii.String(id), &awsiam.RoleProps{
 		RoleName:    jsii.String(ExecRoleName(p.Name)),
@@ -162,9 +203,16 @@ func NewExecutionRole(scope constructs.Construct, id string, p ExecRoleProps) aw
 	return role
 }
 
+// withCondition adds c's operators in sorted order, so synthesis is
+// deterministic.
 func withCondition(s awsiam.PolicyStatement, c map[string]any) awsiam.PolicyStatement {
-	for op, kv := range c {
-		s.AddConditions(&map[string]any{op: kv})
+	ops := make([]string, 0, len(c))
+	for op := range c {
+		ops = append(ops, op)
+	}
+	sort.Strings(ops)
+	for _, op := range ops {
+		s.AddConditions(&map[string]any{op: c[op]})
 	}
 	return s
 }

@@ -18,6 +18,8 @@ type addon struct {
 	policies []string
 	// order says how the add-on and the node groups wait for each other.
 	order addonOrder
+	// config is the add-on's configurationValues (JSON); empty for none.
+	config string
 }
 
 type addonOrder int
@@ -34,9 +36,27 @@ const (
 	afterNodes
 )
 
+// VpcCniConfiguration turns on the VPC CNI's network policy agent, which
+// the add-on leaves off by default: without it no NetworkPolicy is
+// enforced on the nodes (Amazon EKS User Guide, "Configure your cluster
+// for Kubernetes network policies", step 2 "Enable the network policy
+// parameter for the add-on": configuration value "enableNetworkPolicy":
+// "true", vpc-cni v1.14.0-eksbuild.3 or later; nodes need Linux 5.10 or
+// later, which AL2023 has). JupyterHub runs with blockWithIptables off
+// (see internal/helmrelease), so what keeps notebooks from the instance
+// metadata service, and the node role behind it, is z2jh's singleuser
+// NetworkPolicy: its egress rules leave out 169.254.169.254/32. That is
+// chosen over a launch template with an IMDS hop limit of 1: the hop
+// limit would also cut off the pods that read the instance metadata on
+// purpose (the CloudWatch agent and Fluent Bit of Container Insights,
+// the EBS CSI node), and a launch template would take the disk size and
+// AMI settings out of the node groups.
+const VpcCniConfiguration = `{"enableNetworkPolicy":"true"}`
+
 // addons lists the managed add-ons in creation order.
 var addons = []addon{
-	{id: "VpcCni", name: eksversions.VpcCni, sa: workloads.ServiceAccount{Namespace: workloads.NamespaceSystem, Name: "aws-node"}, policies: []string{"AmazonEKS_CNI_Policy"}, order: beforeNodes},
+	{id: "VpcCni", name: eksversions.VpcCni, sa: workloads.ServiceAccount{Namespace: workloads.NamespaceSystem, Name: "aws-node"}, policies: []string{"AmazonEKS_CNI_Policy"}, order: beforeNodes,
+		config: VpcCniConfiguration},
 	{id: "KubeProxy", name: eksversions.KubeProxy, order: beforeNodes},
 	{id: "CoreDns", name: eksversions.CoreDNS, order: afterNodes},
 	{id: "EbsCsi", name: eksversions.EbsCsi, sa: workloads.EBSCSIController, policies: []string{"service-role/AmazonEBSCSIDriverPolicy"}, order: afterNodes},
@@ -53,6 +73,9 @@ func addAddons(scope constructs.Construct, c *Cluster, versions map[string]strin
 		}
 		if v := versions[a.name]; v != "" {
 			props.AddonVersion = jsii.String(v)
+		}
+		if a.config != "" {
+			props.ConfigurationValues = jsii.String(a.config)
 		}
 		if a.sa.Name != "" {
 			role := irsa.New(scope, a.id+"Role", irsa.Props{

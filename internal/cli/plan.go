@@ -11,8 +11,11 @@ import (
 
 	"github.com/sqletl/blueprint/internal/cdkapp"
 	"github.com/sqletl/blueprint/internal/config"
+	"github.com/sqletl/blueprint/internal/cost"
+	"github.com/sqletl/blueprint/internal/helmrelease"
 	"github.com/sqletl/blueprint/internal/platform"
 	"github.com/sqletl/blueprint/internal/ui"
+	"github.com/sqletl/blueprint/jobs"
 )
 
 // PlanOptions are the inputs of `blueprint plan` (and `up --dry-run`).
@@ -35,7 +38,9 @@ func newCmdPlan(f *Factory, runF func(*PlanOptions) error) *cobra.Command {
 		Long: `Synthesize the platform once and run the offline checks (cdk-nag, no custom
 resources, cfn-lint when installed), then print the fully defaulted config, the
 ordered steps of 'up', each stack with its resource count and dependencies, and
-the Helm releases with their pinned versions. Writes a Mermaid architecture
+the Helm releases with their pinned versions, and the estimated monthly cost
+(idle and with the sample schedules) with the three changes that cut the most.
+Writes a Mermaid architecture
 diagram next to the templates. Needs no AWS credentials and no network.`,
 		Example: `  blueprint plan
   blueprint plan -o json --out /tmp/plan`,
@@ -65,6 +70,7 @@ func planRun(ctx context.Context, opts *PlanOptions) error {
 	po := &platform.PlanOptions{
 		Config: cfg, AssemblyDir: opts.OutDir, Synth: cdkapp.Synth, Releases: opts.Releases(),
 		ExternalCluster: opts.External, DiagramPath: opts.Diagram, CfnLintConfig: ".cfnlintrc.yaml",
+		Cost: &cost.Sources{Jobs: jobs.Samples, ExecutorNodes: helmrelease.ExecutorNodes},
 	}
 	res, err := po.Run(ctx)
 	if res == nil || len(res.Stacks) == 0 {
@@ -123,6 +129,7 @@ func printPlan(io *ui.IOStreams, res *platform.PlanResult) {
 	for _, r := range res.Releases {
 		fmt.Fprintf(w, "  %-24s %-12s %s %s\n", r.Name, r.Namespace, r.Chart, r.Version)
 	}
+	printPlanCost(io, res.Cost)
 	fmt.Fprintln(w, cs.Bold("\nChecks"))
 	for _, c := range res.Checks {
 		mark := cs.Green("✓")
@@ -135,4 +142,12 @@ func printPlan(io *ui.IOStreams, res *platform.PlanResult) {
 		fmt.Fprintf(w, "  %s %s: %s\n", mark, c.Name, c.Detail)
 	}
 	fmt.Fprintf(w, "\nArchitecture diagram: %s\n", res.Diagram)
+}
+
+func printPlanCost(io *ui.IOStreams, e *cost.Estimate) {
+	if e == nil {
+		return
+	}
+	fmt.Fprintln(io.Out, io.ColorScheme().Bold("\nEstimated monthly cost"))
+	e.Print(io.Out)
 }

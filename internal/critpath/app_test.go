@@ -3,6 +3,7 @@ package critpath_test
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/sqletl/blueprint/internal/cdkapp"
@@ -140,8 +141,69 @@ func TestDefaultApp(t *testing.T) {
 			t.Fatal("no cuts apply to the app")
 		}
 		for _, c := range rep.Cuts {
-			if c.Up <= 0 || c.Down <= 0 {
-				t.Errorf("cut %q: up %v, down %v", c.Name, c.Up, c.Down)
+			if c.Up <= 0 || c.Down <= 0 || c.UpBefore <= 0 || c.DownBefore <= 0 {
+				t.Errorf("cut %q: %+v", c.Name, c)
+			}
+			// An applied cut's before is the code without it: never faster.
+			if c.Status == critpath.Applied && (c.UpBefore < c.Up || c.Up != up.Total) {
+				t.Errorf("applied cut %q: up %v → %v, baseline %v", c.Name, c.UpBefore, c.Up, up.Total)
+			}
+		}
+	})
+	t.Run("range: low ≤ typical ≤ high, typical is the baseline", func(t *testing.T) {
+		if len(rep.Range) != 3 {
+			t.Fatalf("range %+v", rep.Range)
+		}
+		lo, typ, hi := rep.Range[0], rep.Range[1], rep.Range[2]
+		if !(lo.Up <= typ.Up && typ.Up <= hi.Up) || typ.Up != up.Total || typ.Down != down.Total {
+			t.Errorf("range %+v, baseline up %v down %v", rep.Range, up.Total, down.Total)
+		}
+		if rep.Overhead != up.Total-critpath.DefaultControlPlane.Typical {
+			t.Errorf("overhead %v", rep.Overhead)
+		}
+	})
+	t.Run("up: node groups wait for the CNI add-on, node-bound add-ons for the on-demand nodes", func(t *testing.T) {
+		// These waits are DependsOn in the synthesized template
+		// (constructs/cluster/addons.go); the model reads them from there.
+		var cni, coredns critpath.Step
+		for _, s := range asm.Stacks {
+			for lid, r := range s.Template.Resources {
+				if r.Type != "AWS::EKS::Addon" {
+					continue
+				}
+				switch {
+				case strings.Contains(string(r.Properties), `"vpc-cni"`):
+					cni = up.Steps[s.Name+"/"+lid]
+				case strings.Contains(string(r.Properties), `"coredns"`):
+					coredns = up.Steps[s.Name+"/"+lid]
+				}
+			}
+		}
+		for _, ng := range steps(up, "AWS::EKS::Nodegroup") {
+			if ng.Start < cni.Finish {
+				t.Errorf("node group %s starts %v, before vpc-cni is active (%v)", ng.LogicalID, ng.Start, cni.Finish)
+			}
+			if strings.Contains(ng.LogicalID, "OnDemand") && coredns.Start < ng.Finish {
+				t.Errorf("coredns starts %v, before the on-demand nodes (%v)", coredns.Start, ng.Finish)
+			}
+		}
+	})
+	t.Run("down: interface endpoints and the NAT gateway wait only for what uses them", func(t *testing.T) {
+		// Nothing in the network template references an interface
+		// endpoint, and only the private default routes reference the NAT
+		// gateway: their deletion starts with the stack's (or right after
+		// those routes), not after unrelated resources.
+		for nid, s := range down.Steps {
+			if s.Type != "AWS::EC2::VPCEndpoint" && s.Type != "AWS::EC2::NatGateway" {
+				continue
+			}
+			begin := down.Steps[s.Stack+"/(begin)"]
+			limit := begin.Finish
+			if s.Type == "AWS::EC2::NatGateway" {
+				limit += critpath.DefaultTable()["AWS::EC2::Route"].Delete
+			}
+			if s.Start > limit {
+				t.Errorf("%s is deleted from %v, after its stack began deleting (%v)", nid, s.Start, begin.Finish)
 			}
 		}
 	})

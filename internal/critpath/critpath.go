@@ -59,7 +59,11 @@ type Options struct {
 	// empty non-nil slice models none.
 	Releases []Release
 	// LoadBalancerWait and BucketEmptying are down's steps before the
-	// stacks are deleted; negative means none.
+	// stacks are deleted; negative means none. A zero LoadBalancerWait is
+	// DefaultLoadBalancerWait when the assembly has the load balancer
+	// controller (its IRSA role output, which exists only with public
+	// access) and none otherwise: without it nothing in the cluster makes
+	// a load balancer, and down's wait returns on its first poll.
 	LoadBalancerWait, BucketEmptying time.Duration
 	StackEdges                       StackEdges
 	// DeleteData also deletes termination-protected stacks on down (as
@@ -94,9 +98,6 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Releases == nil {
 		o.Releases = DefaultReleases()
-	}
-	if o.LoadBalancerWait == 0 {
-		o.LoadBalancerWait = DefaultLoadBalancerWait
 	}
 	if o.BucketEmptying == 0 {
 		o.BucketEmptying = DefaultBucketEmptying
@@ -348,6 +349,9 @@ func BuildDown(asm *assembly.Assembly, opts Options) (*Graph, error) {
 		return nil, err
 	}
 	g := &Graph{Direction: "down", Nodes: map[string]*Node{}}
+	if o.LoadBalancerWait == 0 && hasLoadBalancerController(asm) {
+		o.LoadBalancerWait = DefaultLoadBalancerWait
+	}
 	deleted := map[string]bool{}
 	for _, s := range l.stacks {
 		deleted[s] = !l.protected[s] || o.DeleteData
@@ -424,7 +428,41 @@ func BuildDown(asm *assembly.Assembly, opts Options) (*Graph, error) {
 		end := g.Nodes[id(rn.stack, endID)]
 		end.Deps = append(end.Deps, n.ID)
 	}
-	return g, g.edit(o)
+	return g, g.edit(o.forDown())
+}
+
+// hasLoadBalancerController reports whether a stack outputs the load
+// balancer controller's IRSA role (stackreg.OutputLBCRole).
+func hasLoadBalancerController(asm *assembly.Assembly) bool {
+	for _, s := range asm.Stacks {
+		if _, ok := s.Template.Outputs[outputLBCRole]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// outputLBCRole is stackreg.OutputLBCRole (critpath reads templates only
+// and imports no registry).
+const outputLBCRole = "LoadBalancerControllerRoleArn"
+
+// forDown turns the what-if edges around for down: up's "A needs B first"
+// is down's "B is deleted after A", as CloudFormation deletes in reverse
+// dependency order. Edges of the in-cluster phase describe up's steps
+// only and are left out.
+func (o Options) forDown() Options {
+	rev := func(es []Edge) []Edge {
+		var out []Edge
+		for _, e := range es {
+			if strings.HasPrefix(e.From, PhaseStack+"/") || strings.HasPrefix(e.To, PhaseStack+"/") {
+				continue
+			}
+			out = append(out, Edge{From: e.To, To: e.From})
+		}
+		return out
+	}
+	o.AddEdges, o.DropEdges = rev(o.AddEdges), rev(o.DropEdges)
+	return o
 }
 
 // addReleases adds the Helm releases: on up after deps (the stacks) and

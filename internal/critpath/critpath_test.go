@@ -276,6 +276,15 @@ func TestEdits(t *testing.T) {
 	if got := r.Steps["s/B"].Start; got != 3*time.Minute {
 		t.Errorf("B starts %v, want 3m (after C only)", got)
 	}
+	// Down turns them around: B (which no longer needs A, and needs C)
+	// is deleted first, C after it; A at once.
+	d, err := Down(asm, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, c, b := d.Steps["s/A"], d.Steps["s/C"], d.Steps["s/B"]; a.Start != 0 || c.Start != b.Finish {
+		t.Errorf("down: A starts %v (want 0), C starts %v (want after B, %v)", a.Start, c.Start, b.Finish)
+	}
 	o.DropEdges = []Edge{{From: "s/C", To: "s/A"}}
 	if _, err := Up(asm, o); err == nil {
 		t.Error("dropping a missing edge: want an error")
@@ -286,19 +295,65 @@ func TestKindAndUnknown(t *testing.T) {
 	asm := &assembly.Assembly{Stacks: []*assembly.Stack{stack(t, "s", nil, `{"Resources":{
 		"I":{"Type":"AWS::EC2::VPCEndpoint","Properties":{"VpcEndpointType":"Interface"}},
 		"G":{"Type":"AWS::EC2::VPCEndpoint"},
+		"D":{"Type":"AWS::EKS::Addon","Properties":{"AddonName":"coredns"}},
+		"O":{"Type":"AWS::EKS::Addon","Properties":{"AddonName":"other"}},
 		"X":{"Type":"AWS::Nothing::Known"}}}`)}}
 	o := opts()
+	o.Durations["AWS::EKS::Addon/coredns"] = Duration{Create: 50 * time.Second}
+	o.Durations["AWS::EKS::Addon"] = Duration{Create: 40 * time.Second}
 	o.Unknown = &Duration{Create: 7 * time.Second}
 	r, err := Up(asm, o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for nid, want := range map[string]time.Duration{"s/I": 2 * time.Minute, "s/G": 5 * time.Second, "s/X": 7 * time.Second} {
+	for nid, want := range map[string]time.Duration{"s/I": 2 * time.Minute, "s/G": 5 * time.Second, "s/X": 7 * time.Second,
+		"s/D": 50 * time.Second, "s/O": 40 * time.Second} {
 		if s := r.Steps[nid]; s.Finish-s.Start != want {
 			t.Errorf("%s takes %v, want %v", nid, s.Finish-s.Start, want)
 		}
 	}
 	if !reflect.DeepEqual(r.Unknown, []string{"AWS::Nothing::Known"}) {
 		t.Errorf("unknown = %v", r.Unknown)
+	}
+}
+
+func TestWithControlPlane(t *testing.T) {
+	base := DefaultTable()
+	got := base.WithControlPlane(3 * time.Minute)
+	if got[TypeEKSCluster].Create != 3*time.Minute || got[TypeEKSCluster].Delete != base[TypeEKSCluster].Delete {
+		t.Errorf("cluster = %+v", got[TypeEKSCluster])
+	}
+	if base[TypeEKSCluster].Create != DefaultControlPlane.Typical {
+		t.Errorf("the table's control plane %v is not the typical %v (or WithControlPlane changed it)", base[TypeEKSCluster].Create, DefaultControlPlane.Typical)
+	}
+	cp := DefaultControlPlane
+	if !(cp.Low <= cp.Typical && cp.Typical <= cp.High) {
+		t.Errorf("control plane range out of order: %+v", cp)
+	}
+}
+
+func TestLoadBalancerWaitFollowsTheAssembly(t *testing.T) {
+	tests := []struct {
+		name, outputs string
+		want          time.Duration
+	}{
+		{"no load balancer controller: down's wait returns on its first poll", `{}`, 0},
+		{"with the controller's IRSA role output", `{"LoadBalancerControllerRoleArn":{"Value":"x"}}`, DefaultLoadBalancerWait},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			asm := &assembly.Assembly{Stacks: []*assembly.Stack{stack(t, "eks", nil,
+				`{"Resources":{"Cluster":{"Type":"Fast"}},"Outputs":`+tt.outputs+`}`)}}
+			o := opts()
+			o.LoadBalancerWait = 0 // the default
+			r, err := Down(asm, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, ok := r.Steps["in-cluster/load-balancers"]
+			if got := s.Finish - s.Start; (tt.want == 0 && ok) || (tt.want > 0 && got != tt.want) {
+				t.Errorf("load balancer wait: modelled %v (%v), want %v", ok, got, tt.want)
+			}
+		})
 	}
 }

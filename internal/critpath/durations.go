@@ -20,47 +20,104 @@ type Duration struct {
 // CloudFormation type, except for AWS::EC2::VPCEndpoint, whose kind is
 // suffixed with its VpcEndpointType ("AWS::EC2::VPCEndpoint/Interface"):
 // gateway endpoints are route-table entries, interface endpoints are ENIs
-// with private DNS and take minutes.
+// with private DNS and take minutes; and AWS::EKS::Addon, suffixed with its
+// AddonName ("AWS::EKS::Addon/coredns"), falling back to the bare type.
 type Table map[string]Duration
 
-// Sources cited in the table. Figures without a measured public source are
-// marked "estimate" with the reasoning; they are small next to the EKS
-// figures that dominate, which the docs/performance.md sensitivity notes
-// vary.
+// Sources cited in the table, newest first. Figures without a measured
+// public source are marked "estimate" with the reasoning. Terraform and
+// OpenTofu print "Creation complete after" per resource from its create
+// call to the state its provider waits for (ACTIVE for EKS), which is what
+// CloudFormation's handlers wait for too.
 const (
-	srcEKSDoc   = "AWS CloudFormation User Guide, AWS::EKS::Cluster (earlier edition; the current one says \"several minutes\"): \"Cluster creation typically takes between 10 and 15 minutes\" (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-eks-cluster.html)"
-	srcEKSEason = "easontechtalk.com, \"Unofficial EKS Cluster Creation Performance\": control planes measured in 21 regions from 792 s (13:13, eu-west-2) to over 16 min (971 s, us-west-1) (https://easontechtalk.com/unofficial-eks-cluster-creation-performance-across-aws-regions)"
-	srcEKSDel   = "vmware-archive/kube-prod-runtime#512: EKS \"cluster delete generally takes less than 5 mins\" (https://github.com/vmware-archive/kube-prod-runtime/pull/512)"
-	srcNGDel    = "gruntwork-io/cloud-nuke#339: EKS managed node group ASGs \"can take upwards of 10 minutes to delete with 4 instances\" (https://github.com/gruntwork-io/cloud-nuke/issues/339); our groups hold 2 nodes each by default"
-	srcNG       = "estimate 3–5 min for a managed node group to reach ACTIVE (EC2 launch, bootstrap, nodes Ready); one public recorded Terraform apply shows a 2-node group complete after 1m47s (after an 8m21s control plane), and CloudFormation waits for ACTIVE the same way"
-	srcNAT      = "public Terraform apply logs (text search of public repositories) show aws_nat_gateway complete after 1m25s–2m05s"
-	srcVPCE     = "interface endpoints go pendingAcceptance → pending → available while ENIs and private DNS are set up, ~1–2 min (AWS PrivateLink user guide, interface endpoint lifecycle); aws/aws-cdk#20548 shows instances launched before endpoints stabilize"
-	srcAddon    = "EKS managed add-on reaches ACTIVE once its pods run: ~1–2 min for Deployments on fresh nodes (estimate; terraform-aws-eks docs on before_compute add-ons describe the ordering)"
-	srcIAM      = "estimate: IAM is eventually consistent; CloudFormation waits for propagation after CreateRole/PutRolePolicy, typically 10–20 s"
-	srcKMS      = "public Terraform apply logs show aws_kms_key complete after 12–29 s"
-	srcFast     = "estimate: a single synchronous API call plus CloudFormation's polling, a few seconds"
-	srcOverhead = "estimate: blueprint's deployer creates a change set, waits for it (~10–20 s), executes it and polls; plus the final stack-status poll"
+	// Measured, dated logs (the newest found; both EKS 1.36).
+	srcClinic = "terraform apply log of the ClinicDesk project (terraform-aws-modules/eks 21.26.0, EKS 1.36, ap-south-1, " +
+		"re-applied 2026-10-07): aws_nat_gateway 1m34s, aws_eks_cluster 9m22s, vpc-cni (before compute) 24s, managed node group " +
+		"(2 × t3.medium) 2m10s, coredns 14s, kube-proxy 24s, aws-ebs-csi-driver 46s"
+	srcOtel = "live validation record of an OpenTelemetry demo on EKS (OpenTofu 1.12, EKS 1.36, us-east-1, 2026-09-09): " +
+		"aws_eks_cluster 10m8s, vpc-cni (before compute) 35s, managed node group (2 × m7g.xlarge) 1m28s, kube-proxy 25s, coredns 56s"
+	srcDevsu = "ignvb/devsu-devops-assessment IaC/Apply_output.md (terraform apply, us-east-1, 2023-08-01): aws_vpc 14s, " +
+		"aws_kms_key 20s, aws_nat_gateway 1m47s, aws_eks_cluster 10m44s, managed node group 1m20s"
+	srcEKSEason = "easontechtalk.com, \"Unofficial EKS Cluster Creation Performance\" (undated; slower than every 2026 log above): " +
+		"control planes measured in 21 regions from 13:13 (eu-west-2) to 16:11 (us-west-1) " +
+		"(https://easontechtalk.com/unofficial-eks-cluster-creation-performance-across-aws-regions)"
+	srcEKSDel = "vmware-archive/kube-prod-runtime#512: EKS \"cluster delete generally takes less than 5 mins\" (https://github.com/vmware-archive/kube-prod-runtime/pull/512)"
+	srcNGDel  = "gruntwork-io/cloud-nuke#339: EKS managed node group ASGs \"can take upwards of 10 minutes to delete with 4 instances\" (https://github.com/gruntwork-io/cloud-nuke/issues/339); our groups hold 2 nodes each by default"
+	srcVPCE   = "estimate, no dated measurement found: interface endpoints go pendingAcceptance → pending → available while ENIs and private DNS are set up, ~1–2 min (AWS PrivateLink user guide, interface endpoint lifecycle)"
+	srcCWObs  = "estimate, no dated measurement found: amazon-cloudwatch-observability runs an operator Deployment plus agent and Fluent Bit DaemonSets, so it is taken as the slowest measured add-on (coredns, 56s) plus a little"
+	srcAddonD = "estimate: EKS deletes the add-on's objects; no pods need to start"
+	srcIAM    = "estimate: IAM is eventually consistent; CloudFormation waits for propagation after CreateRole/PutRolePolicy, typically 10–20 s"
+	srcFast   = "estimate: a single synchronous API call plus CloudFormation's polling, a few seconds"
+	// blueprint's deployer (internal/deploy) creates a new stack with
+	// CreateStack directly, no change set, and polls with wait.Default
+	// (1 s doubling to 10 s); the large cluster template is first put in
+	// the code bucket.
+	srcOverhead = "blueprint's deployer: DescribeStacks, template staging (cluster stack only), CreateStack (new stacks get no change set), then polls every ≤ 10 s (wait.Default), so a stack is seen complete up to 10 s late; delete: DeleteStack and the same polls"
 	srcUnknown  = "default for types not in the table: 30 s each way"
 )
 
-// DefaultTable returns the durations blueprint's model uses.
+// ControlPlane is the EKS control plane's creation time as a range: it
+// dominates up and varies by region and day, so the model reports up at
+// each end and at the typical value.
+type ControlPlane struct {
+	Low, Typical, High time.Duration
+	Source             string
+}
+
+// DefaultControlPlane: low and typical from the two 2026 logs (9:22 and
+// 10:08), high from the slowest region measured (16:11).
+var DefaultControlPlane = ControlPlane{
+	Low: 9*time.Minute + 22*time.Second, Typical: 10*time.Minute + 8*time.Second, High: 16*time.Minute + 11*time.Second,
+	Source: "low " + srcClinic + "; typical " + srcOtel + "; high " + srcEKSEason + "; also " + srcDevsu,
+}
+
+// TypeEKSCluster is the control plane's resource type.
+const TypeEKSCluster = "AWS::EKS::Cluster"
+
+// WithControlPlane returns a copy of t whose control plane takes d to create.
+func (t Table) WithControlPlane(d time.Duration) Table {
+	out := make(Table, len(t))
+	for k, v := range t {
+		out[k] = v
+	}
+	c := out[TypeEKSCluster]
+	c.Create = d
+	out[TypeEKSCluster] = c
+	return out
+}
+
+// DefaultTable returns the durations blueprint's model uses, the control
+// plane at its typical value.
 func DefaultTable() Table {
 	s := time.Second
 	fast := func(c, d int) Duration {
 		return Duration{Create: time.Duration(c) * s, Delete: time.Duration(d) * s, Source: srcFast}
 	}
+	addon := func(c time.Duration, src string) Duration {
+		return Duration{Create: c, Delete: 30 * s, Source: src + "; delete: " + srcAddonD}
+	}
 	return Table{
-		"AWS::EKS::Cluster":   {Create: 13 * time.Minute, Delete: 5 * time.Minute, Source: srcEKSDoc + "; " + srcEKSEason + "; " + srcEKSDel},
-		"AWS::EKS::Nodegroup": {Create: 4 * time.Minute, Delete: 6 * time.Minute, Source: srcNG + "; " + srcNGDel},
-		"AWS::EKS::Addon":     {Create: 90 * s, Delete: 30 * s, Source: srcAddon},
+		TypeEKSCluster: {Create: DefaultControlPlane.Typical, Delete: 5 * time.Minute,
+			Source: DefaultControlPlane.Source + "; delete: " + srcEKSDel},
+		// The slower of the two dated 2026 logs; 2 nodes each, as ours.
+		"AWS::EKS::Nodegroup": {Create: 2*time.Minute + 10*s, Delete: 6 * time.Minute, Source: srcClinic + "; " + srcOtel + "; delete: " + srcNGDel},
+		// Managed add-ons, per add-on (the kind is suffixed with AddonName);
+		// each the slower of the dated figures. "AWS::EKS::Addon" covers
+		// any other add-on.
+		"AWS::EKS::Addon/vpc-cni":                         addon(35*s, srcOtel+"; "+srcClinic),
+		"AWS::EKS::Addon/kube-proxy":                      addon(25*s, srcOtel+"; "+srcClinic),
+		"AWS::EKS::Addon/coredns":                         addon(56*s, srcOtel+"; "+srcClinic),
+		"AWS::EKS::Addon/aws-ebs-csi-driver":              addon(46*s, srcClinic),
+		"AWS::EKS::Addon/amazon-cloudwatch-observability": addon(60*s, srcCWObs),
+		"AWS::EKS::Addon":                                 addon(60*s, "estimate: the slowest measured add-on (coredns, 56s) plus a little"),
 		"AWS::EKS::AccessEntry": {Create: 10 * s, Delete: 10 * s,
 			Source: "estimate: one EKS API call (CreateAccessEntry + AssociateAccessPolicy)"},
 
-		"AWS::EC2::NatGateway":            {Create: 105 * s, Delete: 60 * s, Source: srcNAT},
+		"AWS::EC2::NatGateway":            {Create: 94 * s, Delete: 60 * s, Source: srcClinic + "; " + srcDevsu + " (1m47s)"},
 		"AWS::EC2::VPCEndpoint/Interface": {Create: 120 * s, Delete: 90 * s, Source: srcVPCE},
 		"AWS::EC2::VPCEndpoint/Gateway":   fast(10, 10),
 		"AWS::EC2::VPC": {Create: 15 * s, Delete: 10 * s,
-			Source: "estimate: CreateVpc plus DNS attribute updates"},
+			Source: srcDevsu + " (aws_vpc 14s)"},
 		"AWS::EC2::Subnet": {Create: 5 * s, Delete: 10 * s,
 			Source: "estimate; delete can wait for ENIs left by EKS or endpoints"},
 		"AWS::EC2::InternetGateway":             fast(10, 5),
@@ -76,7 +133,7 @@ func DefaultTable() Table {
 		"AWS::IAM::Policy":       {Create: 15 * s, Delete: 5 * s, Source: srcIAM},
 		"AWS::IAM::OIDCProvider": fast(5, 5),
 
-		"AWS::KMS::Key":               {Create: 30 * s, Delete: 5 * s, Source: srcKMS + "; delete only schedules deletion"},
+		"AWS::KMS::Key":               {Create: 20 * s, Delete: 5 * s, Source: srcDevsu + " (aws_kms_key 20s); delete only schedules deletion"},
 		"AWS::S3::Bucket":             fast(5, 5),
 		"AWS::S3::BucketPolicy":       fast(5, 5),
 		"AWS::Logs::LogGroup":         fast(3, 3),
@@ -91,7 +148,7 @@ var DefaultUnknown = Duration{Create: 30 * time.Second, Delete: 30 * time.Second
 
 // DefaultStackOverhead is CloudFormation's per-stack cost before the first
 // resource starts (change set, execution) in each direction.
-var DefaultStackOverhead = Duration{Create: 30 * time.Second, Delete: 15 * time.Second, Source: srcOverhead}
+var DefaultStackOverhead = Duration{Create: 15 * time.Second, Delete: 15 * time.Second, Source: srcOverhead}
 
 // Release is one Helm release of the in-cluster phase.
 type Release struct {
@@ -103,27 +160,49 @@ type Release struct {
 	After []string
 }
 
+// In-cluster step names (helmrelease's release names and its
+// PlatformReadyStep; a test in internal/helmrelease keeps
+// DefaultReleases equal to the plan Apply runs).
+const (
+	ReleaseBlueprint      = "blueprint"
+	ReleaseBlueprintReady = "blueprint-ready"
+	ReleaseJupyterHub     = "jupyterhub"
+)
+
 // DefaultReleases is the in-cluster phase up runs after the stacks, as
 // helmrelease.Releases.Apply runs it for the default config: blueprint's
-// own chart first (namespaces, service accounts, the hub's login Secret
-// right after it), then the upstream releases at the same time, each
-// waited for. The load
-// balancer controller is installed only with public access, off by
-// default. The figures are estimates (chart resources ready, images pulled
-// on fresh nodes): JupyterHub pulls the hub, proxy and the large
-// single-user (Arc kernel) images, which dominate.
+// own chart first, not waited for (namespaces, service accounts, RBAC, the
+// storage class, then the hub's login Secret), then at the same time the
+// upstream releases, each waited for, and the readiness of blueprint's own
+// workload (the Spark History Server). The load balancer controller is
+// installed only with public access, off by default. The figures are
+// estimates for fresh nodes; image pulls dominate them.
 func DefaultReleases() []Release {
+	after := []string{ReleaseBlueprint}
+	// down: helmrelease.Uninstall runs `helm uninstall` without --wait
+	// (it waits only for JupyterHub, and only with public access, where
+	// the load balancer wait below covers the ALB), so each returns once
+	// its deletes are sent: a few seconds.
+	const un = 5 * time.Second
 	return []Release{
-		{Name: "blueprint", Install: 10 * time.Second, Uninstall: 10 * time.Second},
-		{Name: "cluster-autoscaler", Install: 30 * time.Second, Uninstall: 10 * time.Second, After: []string{"blueprint"}},
-		{Name: "argo-workflows", Install: 60 * time.Second, Uninstall: 20 * time.Second, After: []string{"blueprint"}},
-		{Name: "jupyterhub", Install: 4 * time.Minute, Uninstall: 30 * time.Second, After: []string{"blueprint"}},
+		// Objects only, plus the login Secret and Argo's CRDs before it.
+		{Name: ReleaseBlueprint, Install: 10 * time.Second, Uninstall: un},
+		// The Spark History Server pulls the Arc image (Spark, Hadoop and
+		// Arc's jars, several hundred MB) and starts a JVM.
+		{Name: ReleaseBlueprintReady, Install: 90 * time.Second, After: after},
+		{Name: "cluster-autoscaler", Install: 30 * time.Second, Uninstall: un, After: after},
+		{Name: "argo-workflows", Install: 60 * time.Second, Uninstall: un, After: after},
+		// Hub (its sqlite PVC on a new EBS volume), proxy and user
+		// scheduler images; no pre-puller, so not the Arc kernel image,
+		// which a user's first server pulls (helmrelease values.go).
+		{Name: ReleaseJupyterHub, Install: 90 * time.Second, Uninstall: un, After: after},
 	}
 }
 
 // DefaultLoadBalancerWait is how long down waits, after uninstalling, for
 // in-cluster load balancers (and their ENIs) to be gone: an estimate of
-// ELB deletion plus ENI release.
+// ELB deletion plus ENI release. Only with the load balancer controller
+// (public access); see Options.LoadBalancerWait.
 const DefaultLoadBalancerWait = 90 * time.Second
 
 // DefaultBucketEmptying is down's emptying of the code and logs buckets
@@ -132,6 +211,15 @@ const DefaultBucketEmptying = 10 * time.Second
 
 // kind is the table key of a resource.
 func kind(r assembly.Resource) string {
+	if r.Type == "AWS::EKS::Addon" {
+		var p struct {
+			AddonName string `json:"AddonName"`
+		}
+		if json.Unmarshal(r.Properties, &p) == nil && p.AddonName != "" {
+			return r.Type + "/" + p.AddonName
+		}
+		return r.Type
+	}
 	if r.Type != "AWS::EC2::VPCEndpoint" {
 		return r.Type
 	}
@@ -145,9 +233,13 @@ func kind(r assembly.Resource) string {
 	return r.Type + "/" + p.VpcEndpointType
 }
 
-// lookup returns the durations of r's kind, or unknown.
+// lookup returns the durations of r's kind, else of its type (an add-on
+// not listed by name), else unknown.
 func (t Table) lookup(r assembly.Resource, unknown Duration) (Duration, bool) {
 	if d, ok := t[kind(r)]; ok {
+		return d, true
+	}
+	if d, ok := t[r.Type]; ok {
 		return d, true
 	}
 	return unknown, false

@@ -1,6 +1,7 @@
 package critpath
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -39,19 +40,40 @@ type Report struct {
 	Figures Figures `json:"figures"`
 	Up      *Result `json:"up"`
 	Down    *Result `json:"down"`
-	Cuts    []Cut   `json:"cuts"`
+	// Range models up and down at the control plane's low, typical and
+	// high creation times (DefaultControlPlane).
+	Range []Point `json:"range"`
+	// Overhead is blueprint's own time beyond the control plane: up at the
+	// typical control-plane time minus that time. Goal: OverheadGoal.
+	Overhead time.Duration `json:"overhead"`
+	Cuts     []Cut         `json:"cuts"`
 }
 
-// Cut is a what-if: the model's totals with one change applied.
+// OverheadGoal is the most blueprint may add to the control plane's time.
+const OverheadGoal = 5 * time.Minute
+
+// Point is the model at one control-plane creation time.
+type Point struct {
+	Name         string        `json:"name"`
+	ControlPlane time.Duration `json:"controlPlane"`
+	Up           time.Duration `json:"up"`
+	Down         time.Duration `json:"down"`
+}
+
+// Cut is a what-if: the model's totals before and after one change. For
+// an applied cut "after" is the baseline; otherwise "before" is.
 type Cut struct {
-	Name   string        `json:"name"`
-	Change string        `json:"change"`
-	Up     time.Duration `json:"up"`
-	Down   time.Duration `json:"down"`
+	Name       string        `json:"name"`
+	Change     string        `json:"change"`
+	Status     Status        `json:"status"`
+	UpBefore   time.Duration `json:"upBefore"`
+	Up         time.Duration `json:"up"`
+	DownBefore time.Duration `json:"downBefore"`
+	Down       time.Duration `json:"down"`
 }
 
-// NewReport models asm with the default options and every cut that
-// applies to it.
+// NewReport models asm with the default options, at each control-plane
+// time, and with every cut that applies to it.
 func NewReport(asm *assembly.Assembly) (*Report, error) {
 	rep := &Report{Figures: Count(asm)}
 	var err error
@@ -61,16 +83,38 @@ func NewReport(asm *assembly.Assembly) (*Report, error) {
 	if rep.Down, err = Down(asm, Options{}); err != nil {
 		return nil, err
 	}
+	cp := DefaultControlPlane
+	for _, p := range []struct {
+		name string
+		d    time.Duration
+	}{{"low", cp.Low}, {"typical", cp.Typical}, {"high", cp.High}} {
+		o := Options{Durations: DefaultTable().WithControlPlane(p.d)}
+		up, err := Up(asm, o)
+		if err != nil {
+			return nil, err
+		}
+		down, err := Down(asm, o)
+		if err != nil {
+			return nil, err
+		}
+		rep.Range = append(rep.Range, Point{Name: p.name, ControlPlane: p.d, Up: up.Total, Down: down.Total})
+	}
+	rep.Overhead = rep.Up.Total - DefaultTable()[TypeEKSCluster].Create
 	for _, c := range Cuts(asm) {
 		up, err := Up(asm, c.Options)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("cut %q: %w", c.Name, err)
 		}
 		down, err := Down(asm, c.Options)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("cut %q: %w", c.Name, err)
 		}
-		rep.Cuts = append(rep.Cuts, Cut{Name: c.Name, Change: c.Change, Up: up.Total, Down: down.Total})
+		cut := Cut{Name: c.Name, Change: c.Change, Status: c.Status,
+			UpBefore: rep.Up.Total, Up: up.Total, DownBefore: rep.Down.Total, Down: down.Total}
+		if c.Status == Applied {
+			cut.UpBefore, cut.Up, cut.DownBefore, cut.Down = up.Total, rep.Up.Total, down.Total, rep.Down.Total
+		}
+		rep.Cuts = append(rep.Cuts, cut)
 	}
 	return rep, nil
 }

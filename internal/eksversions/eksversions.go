@@ -20,20 +20,51 @@ const (
 	EbsCsi           = "aws-ebs-csi-driver"
 	CloudWatch       = "amazon-cloudwatch-observability"
 	PodIdentityAgent = "eks-pod-identity-agent" // not installed: blueprint uses IRSA
-	sourceChecked    = "2026-11-30"
-	srcCoreDNS       = "Amazon EKS User Guide, \"Manage CoreDNS\", table \"CoreDNS versions\" (docs.aws.amazon.com/ja_jp/eks/latest/userguide/managing-coredns.md; rows 1.36 and 1.35 v1.14.3-eksbuild.3, 1.34 v1.13.2-eksbuild.11), read " + sourceChecked
-	srcKubeProxy     = "Amazon EKS User Guide, \"Manage kube-proxy\", table \"kube-proxy versions\" (docs.amazonaws.cn/zh_cn/eks/latest/userguide/managing-kube-proxy.md; rows 1.35 v1.35.3-eksbuild.2, 1.34 v1.34.6-eksbuild.2), read " + sourceChecked
-	srcVpcCni        = "a public EKS 1.35 add-on configuration pinning vpc-cni v1.21.1-eksbuild.3 next to kube-proxy v1.35.0-eksbuild.2 (GitHub code search, " + sourceChecked + "); AWS publishes one vpc-cni version for every supported minor (\"Amazon VPC CNI versions\" table, managing-vpc-cni)"
-	unpublished      = "no published version for this minor was found (" + sourceChecked + "); left to EKS's default for the cluster version until `hack/addon-versions.sh` (aws eks describe-addon-versions) is run with credentials"
+)
+
+// Installed lists the managed add-ons blueprint creates, in creation
+// order: every supported minor pins each of them (a test fails on a
+// missing pair).
+var Installed = []string{VpcCni, KubeProxy, CoreDNS, EbsCsi, CloudWatch}
+
+// Where the versions come from. AWS publishes a per-minor table for
+// kube-proxy and CoreDNS only; for vpc-cni its table (managing-vpc-cni)
+// stops at 1.33 in every copy readable offline, and for the EBS CSI
+// driver and the CloudWatch observability add-on AWS publishes no table
+// at all (the EKS User Guide sends readers to describe-addon-versions,
+// "Verify Amazon EKS add-on version compatibility with a cluster",
+// docs.aws.amazon.com/eks/latest/userguide/addon-compat.md). For those
+// three the pin is the one build a public record shows EKS running on
+// all three supported minors; `hack/addon-versions.sh` (read-only,
+// needs credentials) prints EKS's own answer to compare.
+const (
+	checked    = "2026-11-30"
+	srcCoreDNS = "AWS: Amazon EKS User Guide, \"Manage CoreDNS\", table \"CoreDNS versions\", " +
+		"https://docs.aws.amazon.com/ja_jp/eks/latest/userguide/managing-coredns.md (rows 1.36 and 1.35 v1.14.3-eksbuild.3, 1.34 v1.13.2-eksbuild.11), read " + checked
+	srcKubeProxy = "AWS: Amazon EKS User Guide, \"Manage kube-proxy\", table \"kube-proxy versions\", " +
+		"https://docs.aws.amazon.com/ja_jp/eks/latest/userguide/managing-kube-proxy.md (rows 1.36 v1.36.0-eksbuild.14, 1.35 v1.35.3-eksbuild.13, 1.34 v1.34.6-eksbuild.13), read " + checked
+	// One record covers the three: a cluster taken 1.34 → 1.35 → 1.36 that
+	// was moved to these builds while on 1.34 and kept them through both
+	// upgrades ("CloudWatch observability v6.7.0 is already the 1.36
+	// default").
+	observed  = "a public EKS upgrade record (GitHub code index, document 68483747815: 1.34 → 1.36, nodes on AMI 1.36.4-20260917) runs it on 1.34, 1.35 and 1.36"
+	srcVpcCni = "AWS: aws/amazon-vpc-cni-k8s README (v1.22.2), \"For all Kubernetes releases, we recommend installing the latest VPC CNI release\" " +
+		"(https://github.com/aws/amazon-vpc-cni-k8s); the Amazon EKS User Guide's \"Amazon VPC CNI versions\" table " +
+		"(https://docs.aws.amazon.com/eks/latest/userguide/managing-vpc-cni.md) likewise lists one build for every minor but stops at 1.33 offline; " +
+		"build v1.22.4-eksbuild.3: " + observed + ", read " + checked
+	srcEbsCsi = "AWS publishes no per-minor table (https://docs.aws.amazon.com/eks/latest/userguide/addon-compat.md: use describe-addon-versions); " +
+		"build v1.66.0-eksbuild.1: " + observed + ", read " + checked
+	srcCloudWatch = "AWS publishes no per-minor table (https://docs.aws.amazon.com/eks/latest/userguide/addon-compat.md names this add-on as its describe-addon-versions example); " +
+		"build v6.7.0-eksbuild.1, the 1.36 default: " + observed + ", read " + checked
 )
 
 // Addon is one managed add-on's pin for one Kubernetes minor.
 type Addon struct {
 	Name string
-	// Version is the AddonVersion to pin; empty leaves EKS's default for the
-	// cluster's version (recorded in Source why).
+	// Version is the AddonVersion CloudFormation pins.
 	Version string
-	Source  string
+	// Source says where Version comes from, with the date it was read.
+	Source string
 }
 
 // Pinned reports whether the add-on carries an explicit version.
@@ -43,25 +74,25 @@ func (a Addon) Pinned() bool { return a.Version != "" }
 // blueprint creates them.
 var table = map[string][]Addon{
 	"1.34": {
-		{VpcCni, "v1.21.1-eksbuild.3", srcVpcCni},
-		{KubeProxy, "v1.34.6-eksbuild.2", srcKubeProxy},
+		{VpcCni, "v1.22.4-eksbuild.3", srcVpcCni},
+		{KubeProxy, "v1.34.6-eksbuild.13", srcKubeProxy},
 		{CoreDNS, "v1.13.2-eksbuild.11", srcCoreDNS},
-		{EbsCsi, "", unpublished},
-		{CloudWatch, "", unpublished},
+		{EbsCsi, "v1.66.0-eksbuild.1", srcEbsCsi},
+		{CloudWatch, "v6.7.0-eksbuild.1", srcCloudWatch},
 	},
 	"1.35": {
-		{VpcCni, "v1.21.1-eksbuild.3", srcVpcCni},
-		{KubeProxy, "v1.35.3-eksbuild.2", srcKubeProxy},
+		{VpcCni, "v1.22.4-eksbuild.3", srcVpcCni},
+		{KubeProxy, "v1.35.3-eksbuild.13", srcKubeProxy},
 		{CoreDNS, "v1.14.3-eksbuild.3", srcCoreDNS},
-		{EbsCsi, "", unpublished},
-		{CloudWatch, "", unpublished},
+		{EbsCsi, "v1.66.0-eksbuild.1", srcEbsCsi},
+		{CloudWatch, "v6.7.0-eksbuild.1", srcCloudWatch},
 	},
 	"1.36": {
-		{VpcCni, "v1.21.1-eksbuild.3", srcVpcCni},
-		{KubeProxy, "", unpublished},
+		{VpcCni, "v1.22.4-eksbuild.3", srcVpcCni},
+		{KubeProxy, "v1.36.0-eksbuild.14", srcKubeProxy},
 		{CoreDNS, "v1.14.3-eksbuild.3", srcCoreDNS},
-		{EbsCsi, "", unpublished},
-		{CloudWatch, "", unpublished},
+		{EbsCsi, "v1.66.0-eksbuild.1", srcEbsCsi},
+		{CloudWatch, "v6.7.0-eksbuild.1", srcCloudWatch},
 	},
 }
 

@@ -36,34 +36,54 @@ func TestCheckUpgrade(t *testing.T) {
 	}
 }
 
-// Every minor lists the same add-ons in the same order, each pin is an EKS
-// add-on version string, and each entry says where it comes from.
+// Every supported minor pins every add-on blueprint installs, in creation
+// order (vpc-cni first: the node groups wait for it), each with an EKS
+// add-on version string and a source that names that version, a URL and
+// the date it was read. A missing (minor, add-on) pair fails here.
 func TestTable(t *testing.T) {
 	versionRe := regexp.MustCompile(`^v[0-9]+\.[0-9]+\.[0-9]+-eksbuild\.[0-9]+$`)
-	var names []string
+	dateRe := regexp.MustCompile(`read [0-9]{4}-[0-9]{2}-[0-9]{2}$`)
+	if len(Minors()) == 0 {
+		t.Fatal("no minors")
+	}
+	if Installed[0] != VpcCni {
+		t.Errorf("vpc-cni must come first: %v", Installed)
+	}
 	for _, m := range Minors() {
-		addons, _ := Addons(m)
-		var these []string
+		addons, ok := Addons(m)
+		if !ok {
+			t.Fatalf("%s: no add-ons", m)
+		}
+		var names []string
 		for _, a := range addons {
-			these = append(these, a.Name)
-			if a.Pinned() && !versionRe.MatchString(a.Version) {
-				t.Errorf("%s %s: %q is not an EKS add-on version", m, a.Name, a.Version)
+			names = append(names, a.Name)
+		}
+		if !slices.Equal(names, Installed) {
+			t.Errorf("%s lists %v, want %v", m, names, Installed)
+		}
+		for _, name := range Installed {
+			i := slices.IndexFunc(addons, func(a Addon) bool { return a.Name == name })
+			if i < 0 {
+				t.Errorf("%s %s: missing", m, name)
+				continue
 			}
-			if a.Source == "" {
-				t.Errorf("%s %s: no source", m, a.Name)
+			a := addons[i]
+			if !a.Pinned() || !versionRe.MatchString(a.Version) {
+				t.Errorf("%s %s: %q is not a pinned EKS add-on version", m, name, a.Version)
+			}
+			if !strings.Contains(a.Source, a.Version) || !strings.Contains(a.Source, "https://") || !dateRe.MatchString(a.Source) {
+				t.Errorf("%s %s: source must name %s, a URL and the date read: %q", m, name, a.Version, a.Source)
+			}
+			if AddonVersion(m, name) != a.Version {
+				t.Errorf("AddonVersion(%s, %s) = %q", m, name, AddonVersion(m, name))
 			}
 			// kube-proxy follows the Kubernetes minor it runs with.
-			if a.Name == KubeProxy && a.Pinned() && !strings.HasPrefix(a.Version, "v"+m+".") {
+			if name == KubeProxy && !strings.HasPrefix(a.Version, "v"+m+".") {
 				t.Errorf("%s: kube-proxy %s is for another minor", m, a.Version)
 			}
 		}
-		if names == nil {
-			names = these
-		} else if !slices.Equal(names, these) {
-			t.Errorf("%s lists %v, others %v", m, these, names)
-		}
 	}
-	if !slices.Contains(names, VpcCni) || names[0] != VpcCni {
-		t.Errorf("vpc-cni must come first: %v", names)
+	if AddonVersion("1.20", VpcCni) != "" {
+		t.Error("an unsupported minor has no pins")
 	}
 }

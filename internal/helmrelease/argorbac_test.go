@@ -9,6 +9,7 @@ import (
 	"helm.sh/helm/v3/pkg/action"
 	"sigs.k8s.io/yaml"
 
+	"github.com/sqletl/blueprint/internal/outputs/outputstest"
 	"github.com/sqletl/blueprint/internal/workloads"
 )
 
@@ -78,7 +79,7 @@ func chartArgoRoles(t *testing.T) []map[string]any {
 	if err != nil {
 		t.Fatal(err)
 	}
-	vals, err := s.values(cfg, testOutputs())
+	vals, err := s.values(cfg, outputstest.Sample())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,12 +19,10 @@ import (
 
 	"k8s.io/client-go/rest"
 
+	"github.com/sqletl/blueprint/internal/outputs/outputstest"
 	"github.com/sqletl/blueprint/internal/platform"
+	"github.com/sqletl/blueprint/internal/upstreamtest"
 )
-
-// EnvUpstreamSrc names the directory holding jupyterhub-5.5.0-src.tgz
-// (make test points it at ../shared/upstream-src).
-const EnvUpstreamSrc = "BLUEPRINT_UPSTREAM_SRC"
 
 // hubLoginConfigBefore is the hub login blueprint rendered before defect 1
 // was fixed: the user is in admin_users but only user_password is set.
@@ -57,11 +55,10 @@ func generatedLogin(t *testing.T) platform.Login {
 // packages its README names (hack/jupyterhub-deps.sh installs them).
 func jupyterHubSource(t *testing.T) (pythonPath, python string) {
 	t.Helper()
-	dir := os.Getenv(EnvUpstreamSrc)
-	archive := filepath.Join(dir, "jupyterhub-5.5.0-src.tgz")
+	archive := upstreamtest.MustJupyterHubSource(t)
 	f, err := os.Open(archive)
 	if err != nil {
-		t.Fatalf("JupyterHub's source: %v (make test sets $%s to ../shared/upstream-src)", err, EnvUpstreamSrc)
+		t.Fatalf("JupyterHub's source: %v (make test sets $%s to ../shared/upstream-src)", err, upstreamtest.SourcesEnv)
 	}
 	defer f.Close()
 	out := t.TempDir()
@@ -248,7 +245,7 @@ func TestHubLogin(t *testing.T) {
 func TestApplyRejectsShortLoginPassword(t *testing.T) {
 	r := &Releases{CacheDir: t.TempDir()}
 	kube := &rest.Config{Host: "https://127.0.0.1:1"}
-	err := r.Apply(context.Background(), kube, parseConfig(t, ""), testOutputs(), platform.Login{Username: "admin", Password: "short-secret-31-characters-long"})
+	err := r.Apply(context.Background(), kube, parseConfig(t, ""), outputstest.Sample(), platform.Login{Username: "admin", Password: "short-secret-31-characters-long"})
 	if err == nil || !strings.Contains(err.Error(), "at least 32") || strings.Contains(err.Error(), "short-secret") {
 		t.Errorf("err = %v, want the 32-character minimum, without the password", err)
 	}

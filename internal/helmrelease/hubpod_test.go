@@ -14,6 +14,7 @@ import (
 	"k8s.io/pod-security-admission/policy"
 	"sigs.k8s.io/yaml"
 
+	"github.com/sqletl/blueprint/internal/outputs/outputstest"
 	"github.com/sqletl/blueprint/internal/workloads"
 )
 
@@ -22,7 +23,7 @@ import (
 func renderedObjects(t *testing.T, yamlCfg, release string) []map[string]any {
 	t.Helper()
 	dir := t.TempDir()
-	got, err := mirrorReleases(t).Render(context.Background(), parseConfig(t, yamlCfg), testOutputs(), dir)
+	got, err := mirrorReleases(t).Render(context.Background(), parseConfig(t, yamlCfg), outputstest.Sample(), dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"helm.sh/helm/v3/pkg/action"
 
+	"github.com/sqletl/blueprint/internal/outputs/outputstest"
 	"github.com/sqletl/blueprint/internal/workloads"
 )
 
@@ -38,7 +39,7 @@ func installNoWait(t *testing.T, ctx context.Context, kube *rest.Config, yamlCfg
 		if err != nil {
 			t.Fatal(err)
 		}
-		vals, err := s.values(cfg, testOutputs())
+		vals, err := s.values(cfg, outputstest.Sample())
 		if err != nil {
 			t.Fatal(err)
 		}

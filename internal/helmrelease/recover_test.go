@@ -11,6 +11,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
+	"github.com/sqletl/blueprint/internal/outputs/outputstest"
 	"github.com/sqletl/blueprint/internal/platform"
 )
 
@@ -28,7 +29,7 @@ func TestHelmPendingRecovery(t *testing.T) {
 	defer cancel()
 	kube := env.RESTConfig()
 	cfg := parseConfig(t, ownChartOnly)
-	out := testOutputs()
+	out := outputstest.Sample()
 	login := platform.Login{Username: "etl-admin", Password: "recover-test-password"}
 	r := &Releases{CacheDir: t.TempDir()}
 	c, err := r.actionConfig(kube, "kube-system")

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -173,11 +174,11 @@ func (r *Releases) Planned(cfg *config.Config) []platform.ReleaseStatus {
 	return out
 }
 
-// Apply installs or upgrades every planned release, in order, waiting for
-// each to be ready. Argo's CRDs are applied first, the hub's login Secret
-// right after blueprint's chart has created the jupyter namespace. A
-// release whose chart version, values and rendered manifest are unchanged
-// is left alone.
+// Apply installs or upgrades every planned release in the order of
+// installPlan and returns once every one is ready. Argo's CRDs are applied
+// first, the hub's login Secret right after blueprint's chart has created
+// the jupyter namespace. A release whose chart version, values and
+// rendered manifest are unchanged is left alone.
 func (r *Releases) Apply(ctx context.Context, kube *rest.Config, cfg *config.Config, out *outputs.Platform, login platform.Login) error {
 	specs := plannedSpecs(cfg)
 	if cfg.Platform.JupyterHub.IsEnabled() && (login.Username == "" || login.Password == "") {
@@ -200,52 +201,141 @@ func (r *Releases) Apply(ctx context.Context, kube *rest.Config, cfg *config.Con
 		return err
 	}
 	timeout := cfg.Platform.Timeout()
-	apply := func(i int) error {
+	index := map[string]int{}
+	for i, s := range specs {
+		index[s.name] = i
+	}
+	return runPlan(ctx, installPlan(specs), func(ctx context.Context, step string) error {
+		if step == PlatformReadyStep {
+			return r.waitReady(kube, specs[index[PlatformRelease]], timeout)
+		}
+		i := index[step]
 		s := specs[i]
 		vals, err := s.values(cfg, out)
 		if err != nil {
 			return fmt.Errorf("release %s: building values: %w", s.name, err)
 		}
-		if err := r.installOrUpgrade(ctx, kube, s, loaded[i], vals, timeout); err != nil {
+		// blueprint's chart is not waited for here: PlatformReadyStep
+		// waits for its workload beside the other releases.
+		if err := r.installOrUpgrade(ctx, kube, s, loaded[i], vals, timeout, s.name != PlatformRelease); err != nil {
 			return err
 		}
 		if s.name == PlatformRelease && login.Username != "" {
 			return writeLoginSecret(ctx, kube, login)
 		}
 		return nil
+	})
+}
+
+// PlatformReadyStep is the step of Apply that waits for the workload of
+// blueprint's chart (the Spark History Server) to be ready.
+const PlatformReadyStep = "blueprint-ready"
+
+// planStep is one step of Apply: a release installed or upgraded (or
+// PlatformReadyStep), after the steps it names.
+type planStep struct {
+	name  string
+	after []string
+}
+
+// installPlan is the order Apply follows. blueprint's chart goes first and
+// is not waited for: the other releases need only its objects (namespaces,
+// service accounts, RBAC, the storage class) and the login Secret, which
+// exist once it is applied, so the readiness of its workload (the Spark
+// History Server, which pulls the Arc image) is waited for beside them.
+// The load balancer controller goes next when enabled (its webhook must
+// serve before any Ingress or Service is made). The rest need only those,
+// not each other, so they install at the same time: the Helm phase takes
+// as long as the slowest release, not the sum. critpath.DefaultReleases
+// models this plan for the default configuration (a test keeps the two
+// equal; docs/performance.md).
+func installPlan(specs []spec) []planStep {
+	var plan []planStep
+	var first []string
+	for _, s := range specs {
+		if s.name == PlatformRelease {
+			plan = append(plan, planStep{name: PlatformRelease}, planStep{name: PlatformReadyStep, after: []string{PlatformRelease}})
+			first = append(first, PlatformRelease)
+		}
 	}
-	// blueprint's chart (namespaces, service accounts, storage class) and
-	// the load balancer controller (its webhook must serve before any
-	// Ingress or Service is made) go first, in order. The rest need only
-	// those, not each other, so they install at the same time: the Helm
-	// phase takes as long as the slowest release, not the sum
-	// (docs/performance.md, cut 1).
-	var rest []int
-	for i, s := range specs {
+	for _, s := range specs {
+		if s.name == LoadBalancerControllerRelease {
+			plan = append(plan, planStep{name: s.name, after: slices.Clone(first)})
+			first = append(first, s.name)
+		}
+	}
+	for _, s := range specs {
 		if s.name != PlatformRelease && s.name != LoadBalancerControllerRelease {
-			rest = append(rest, i)
-			continue
-		}
-		if err := apply(i); err != nil {
-			return err
+			plan = append(plan, planStep{name: s.name, after: slices.Clone(first)})
 		}
 	}
-	errs := make([]error, len(specs))
-	var wg sync.WaitGroup
-	for _, i := range rest {
+	return plan
+}
+
+// runPlan runs every step once the steps it comes after have succeeded,
+// as many at a time as the plan allows. A step whose predecessor failed is
+// not run; the errors of every failed step are joined.
+func runPlan(ctx context.Context, plan []planStep, run func(ctx context.Context, step string) error) error {
+	done := make(map[string]chan struct{}, len(plan))
+	for _, p := range plan {
+		done[p.name] = make(chan struct{})
+	}
+	ok := make(map[string]bool, len(plan))
+	errs := make([]error, len(plan))
+	var (
+		mu sync.Mutex
+		wg sync.WaitGroup
+	)
+	for i, p := range plan {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = apply(i)
+			defer close(done[p.name])
+			for _, a := range p.after {
+				<-done[a]
+				mu.Lock()
+				good := ok[a]
+				mu.Unlock()
+				if !good {
+					return
+				}
+			}
+			if errs[i] = run(ctx, p.name); errs[i] == nil {
+				mu.Lock()
+				ok[p.name] = true
+				mu.Unlock()
+			}
 		}()
 	}
 	wg.Wait()
 	return errors.Join(errs...)
 }
 
+// waitReady waits until the resources of the release's last revision are
+// ready, as `helm install --wait` would have (Helm's own kube.Client.Wait,
+// helm v3.22.0 pkg/kube/interface.go).
+func (r *Releases) waitReady(kube *rest.Config, s spec, timeout time.Duration) error {
+	c, err := r.actionConfig(kube, s.namespace)
+	if err != nil {
+		return err
+	}
+	rel, err := c.Releases.Last(s.name)
+	if err != nil {
+		return fmt.Errorf("reading release %s: %w", s.name, err)
+	}
+	res, err := c.KubeClient.Build(strings.NewReader(rel.Manifest), false)
+	if err != nil {
+		return fmt.Errorf("release %s: reading its manifest: %w", s.name, err)
+	}
+	if err := c.KubeClient.Wait(res, timeout); err != nil {
+		return fmt.Errorf("release %s: waiting for its workload to be ready: %w", s.name, err)
+	}
+	return nil
+}
+
 // installOrUpgrade is the one code path for both: upgrade the release, or
 // install it when Helm has no record of it.
-func (r *Releases) installOrUpgrade(ctx context.Context, kube *rest.Config, s spec, ch *chart.Chart, vals map[string]any, timeout time.Duration) error {
+func (r *Releases) installOrUpgrade(ctx context.Context, kube *rest.Config, s spec, ch *chart.Chart, vals map[string]any, timeout time.Duration, wait bool) error {
 	c, err := r.actionConfig(kube, s.namespace)
 	if err != nil {
 		return err
@@ -254,7 +344,7 @@ func (r *Releases) installOrUpgrade(ctx context.Context, kube *rest.Config, s sp
 	if errors.Is(err, driver.ErrReleaseNotFound) {
 		in := action.NewInstall(c)
 		in.ReleaseName, in.Namespace = s.name, s.namespace
-		in.Wait, in.Timeout = true, timeout
+		in.Wait, in.Timeout = wait, timeout
 		if _, err := in.RunWithContext(ctx, ch, vals); err != nil {
 			return fmt.Errorf("installing release %s: %w", s.name, err)
 		}
@@ -272,7 +362,7 @@ func (r *Releases) installOrUpgrade(ctx context.Context, kube *rest.Config, s sp
 			return err
 		}
 		if last == nil {
-			return r.installOrUpgrade(ctx, kube, s, ch, vals, timeout)
+			return r.installOrUpgrade(ctx, kube, s, ch, vals, timeout, wait)
 		}
 	}
 	// A failed release needs nothing first: Helm upgrades a release whose
@@ -289,7 +379,7 @@ func (r *Releases) installOrUpgrade(ctx context.Context, kube *rest.Config, s sp
 	}
 	up := action.NewUpgrade(c)
 	up.Namespace = s.namespace
-	up.Wait, up.Timeout = true, timeout
+	up.Wait, up.Timeout = wait, timeout
 	up.MaxHistory = maxHistory
 	if _, err := up.RunWithContext(ctx, s.name, ch, vals); err != nil {
 		return fmt.Errorf("upgrading release %s: %w", s.name, err)

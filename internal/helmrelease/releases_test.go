@@ -18,6 +18,7 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/sqletl/blueprint/internal/kubetest"
+	"github.com/sqletl/blueprint/internal/outputs/outputstest"
 	"github.com/sqletl/blueprint/internal/platform"
 )
 
@@ -45,7 +46,7 @@ func TestApplyUpgradeUninstall(t *testing.T) {
 	defer cancel()
 	kube := env.RESTConfig()
 	cfg := parseConfig(t, ownChartOnly)
-	out := testOutputs()
+	out := outputstest.Sample()
 	login := platform.Login{Username: "etl-admin", Password: "kube-test-password-42"}
 	r := &Releases{CacheDir: t.TempDir()}
 	cs := kubernetes.NewForConfigOrDie(kube)
@@ -170,7 +171,7 @@ func TestUnreachableChartSource(t *testing.T) {
 			r := &Releases{CacheDir: t.TempDir()}
 			// No API server at this address: the chart error must come first.
 			kube := &rest.Config{Host: "https://127.0.0.1:1"}
-			err := r.Apply(context.Background(), kube, parseConfig(t, tt.yaml), testOutputs(), platform.Login{Username: "u", Password: "p-not-shown-0123456789abcdefghijkl"})
+			err := r.Apply(context.Background(), kube, parseConfig(t, tt.yaml), outputstest.Sample(), platform.Login{Username: "u", Password: "p-not-shown-0123456789abcdefghijkl"})
 			var chartErr *ChartError
 			if !errors.As(err, &chartErr) {
 				t.Fatalf("err = %v, want a *ChartError", err)
@@ -191,7 +192,7 @@ platform:
   jupyterHub: {enabled: false}
   clusterAutoscaler: {enabled: false}`)
 	dir := filepath.Join(t.TempDir(), "out")
-	got, err := (&Releases{CacheDir: t.TempDir()}).Render(context.Background(), cfg, testOutputs(), dir)
+	got, err := (&Releases{CacheDir: t.TempDir()}).Render(context.Background(), cfg, outputstest.Sample(), dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,7 +233,7 @@ func BenchmarkHelmInstall(b *testing.B) {
 		}
 		env.FinishTerminatingNamespaces(b)
 		b.StartTimer()
-		if err := r.Apply(ctx, kube, cfg, testOutputs(), login); err != nil {
+		if err := r.Apply(ctx, kube, cfg, outputstest.Sample(), login); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -253,12 +254,12 @@ func BenchmarkHelmUpgrade(b *testing.B) {
 	r := &Releases{CacheDir: b.TempDir()}
 	login := platform.Login{Username: "etl-admin", Password: "bench-password-1"}
 	env.FinishTerminatingNamespaces(b)
-	if err := r.Apply(ctx, kube, cfg, testOutputs(), login); err != nil {
+	if err := r.Apply(ctx, kube, cfg, outputstest.Sample(), login); err != nil {
 		b.Fatal(err)
 	}
 	b.ResetTimer()
 	for i := range b.N {
-		out := *testOutputs()
+		out := *outputstest.Sample()
 		out.CodeBucket = fmt.Sprintf("blueprint-code-bench-%d", i)
 		if err := r.Apply(ctx, kube, cfg, &out, login); err != nil {
 			b.Fatal(err)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/sqletl/blueprint/charts"
 	"github.com/sqletl/blueprint/internal/etl"
+	"github.com/sqletl/blueprint/internal/outputs/outputstest"
 )
 
 // hubSetVars are variables JupyterHub itself puts in every single-user
@@ -32,7 +33,7 @@ func renderArcJobEnv(t *testing.T) map[string]map[string]string {
 func renderArcJob(t *testing.T) (map[string]map[string]string, map[string][]string) {
 	t.Helper()
 	cfg := parseConfig(t, "")
-	pv, err := platformValues(cfg, testOutputs())
+	pv, err := platformValues(cfg, outputstest.Sample())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +99,7 @@ func renderArcJob(t *testing.T) (map[string]map[string]string, map[string][]stri
 // the hub's JAVA_OPTS -D properties are the same set.
 func TestNotebookSparkConfMatchesJob(t *testing.T) {
 	_, args := renderArcJob(t)
-	hub := mustHubValues(t, parseConfig(t, ""), testOutputs())
+	hub := mustHubValues(t, parseConfig(t, ""), outputstest.Sample())
 	relevant := func(kv string) bool {
 		return strings.HasPrefix(kv, "spark.hadoop.fs.s3a.") || strings.HasPrefix(kv, "spark.eventLog.")
 	}
@@ -122,7 +123,7 @@ func TestNotebookSparkConfMatchesJob(t *testing.T) {
 		}
 	}
 	if !slices.ContainsFunc(nb, func(kv string) bool {
-		return strings.HasPrefix(kv, "spark.eventLog.dir=s3a://"+testOutputs().LogsBucket+"/spark-events/")
+		return strings.HasPrefix(kv, "spark.eventLog.dir=s3a://"+outputstest.Sample().LogsBucket+"/spark-events/")
 	}) {
 		t.Errorf("notebook sessions do not write event logs to the logs bucket: %v", nb)
 	}
@@ -145,7 +146,7 @@ func TestSampleVariablesResolveInJobAndHub(t *testing.T) {
 		t.Fatalf("found %d sample notebooks", len(needs))
 	}
 	jobEnvs := renderArcJobEnv(t)
-	hub := mustHubValues(t, parseConfig(t, ""), testOutputs())
+	hub := mustHubValues(t, parseConfig(t, ""), outputstest.Sample())
 	for nb, vars := range needs {
 		for _, v := range vars {
 			for size, env := range jobEnvs {
@@ -161,7 +162,7 @@ func TestSampleVariablesResolveInJobAndHub(t *testing.T) {
 	// Same shape in both places: URLs without a trailing slash (samples
 	// append "/path"), the hub's data under its own prefix of the same lake,
 	// the same code bucket, database and workgroup.
-	job, out := jobEnvs["small"], testOutputs()
+	job, out := jobEnvs["small"], outputstest.Sample()
 	env := hub.SingleUser.ExtraEnv
 	for _, k := range []string{"ETL_CONF_CODE_URL", "ETL_CONF_GLUE_DATABASE", "ETL_CONF_ATHENA_WORKGROUP", "AWS_REGION"} {
 		if env[k] != job[k] {

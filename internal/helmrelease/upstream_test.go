@@ -20,6 +20,7 @@ import (
 	"helm.sh/helm/v3/pkg/chart/loader"
 	"sigs.k8s.io/yaml"
 
+	"github.com/sqletl/blueprint/internal/outputs/outputstest"
 	"github.com/sqletl/blueprint/manifests"
 )
 
@@ -79,7 +80,7 @@ func TestRenderUpstreamCharts(t *testing.T) {
 			var got []Rendered
 			var err error
 			printed := helmLog(func() {
-				got, err = mirrorReleases(t).Render(context.Background(), cfg, testOutputs(), dir)
+				got, err = mirrorReleases(t).Render(context.Background(), cfg, outputstest.Sample(), dir)
 			})
 			if err != nil {
 				t.Fatal(err)

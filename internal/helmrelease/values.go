@@ -315,6 +315,7 @@ type hubSingleUser struct {
 	ProfileList        []hubProfile      `json:"profileList"`
 	LifecycleHooks     hubLifecycle      `json:"lifecycleHooks"`
 	CloudMetadata      hubCloudMetadata  `json:"cloudMetadata"`
+	NetworkPolicy      hubNetworkPolicy  `json:"networkPolicy"`
 }
 
 // hubCloudMetadata is z2jh's singleuser.cloudMetadata. BlockWithIptables
@@ -324,7 +325,8 @@ type hubSingleUser struct {
 // rejects, so no server could start. Notebooks authenticate with IRSA,
 // not the node role, and z2jh's singleuser NetworkPolicy (on by default,
 // egressAllowRules.cloudMetadataServer: false) still denies the metadata
-// address where the CNI enforces NetworkPolicies.
+// address: the VPC CNI enforces it (constructs/cluster, enableNetworkPolicy;
+// singleUserNetworkPolicy).
 type hubCloudMetadata struct {
 	BlockWithIptables bool `json:"blockWithIptables"`
 }
@@ -492,6 +494,7 @@ func jupyterHubValues(cfg *config.Config, out *outputs.Platform) (hubValues, err
 			},
 			LifecycleHooks: hubLifecycle{PostStart: hubHandler{Exec: hubExec{Command: hubCopySamples()}}},
 			CloudMetadata:  hubCloudMetadata{BlockWithIptables: false},
+			NetworkPolicy:  singleUserNetworkPolicy(),
 			ExtraEnv:       env,
 			ProfileList: []hubProfile{
 				profile("Small", "Arc notebook, %s CPU, %d GiB", j.Profiles.Small, true),

@@ -12,6 +12,7 @@ import (
 
 	"github.com/sqletl/blueprint/internal/config"
 	"github.com/sqletl/blueprint/internal/instancetypes"
+	"github.com/sqletl/blueprint/internal/outputs/outputstest"
 	"github.com/sqletl/blueprint/internal/workloads"
 )
 
@@ -76,7 +77,7 @@ func TestExecutorsFitTheirNodes(t *testing.T) {
 func renderedExecutors(t *testing.T, c *config.Config) map[string]map[string]string {
 	t.Helper()
 	dir := t.TempDir()
-	if _, err := (&Releases{CacheDir: t.TempDir()}).Render(context.Background(), c, testOutputs(), dir); err != nil {
+	if _, err := (&Releases{CacheDir: t.TempDir()}).Render(context.Background(), c, outputstest.Sample(), dir); err != nil {
 		t.Fatal(err)
 	}
 	data, err := os.ReadFile(filepath.Join(dir, PlatformRelease+".yaml"))
@@ -128,7 +129,7 @@ func TestExecutorCapacity(t *testing.T) {
 		{"spot maxSize too small", "nodeGroups:\n  spot:\n    maxSize: 5\n", "nodeGroups.spot.maxSize: is 5; the large job size"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := platformValues(parseConfig(t, tc.yaml), testOutputs())
+			_, err := platformValues(parseConfig(t, tc.yaml), outputstest.Sample())
 			switch {
 			case tc.wantErr == "" && err != nil:
 				t.Fatalf("unexpected error: %v", err)

@@ -14,32 +14,12 @@ import (
 
 	"github.com/sqletl/blueprint/internal/config"
 	"github.com/sqletl/blueprint/internal/outputs"
+	"github.com/sqletl/blueprint/internal/outputs/outputstest"
 	"github.com/sqletl/blueprint/internal/platform"
 	"github.com/sqletl/blueprint/jobs"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
-
-// testOutputs are stack outputs as a deployed default config would have them.
-func testOutputs() *outputs.Platform {
-	return &outputs.Platform{
-		VpcID:           "vpc-0123456789abcdef0",
-		KeyArn:          "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555",
-		DataLakeBucket:  "blueprint-data-lake-abc123",
-		CodeBucket:      "blueprint-code-abc123",
-		LogsBucket:      "blueprint-logs-abc123",
-		GlueDatabase:    "blueprint_lake",
-		AthenaWorkgroup: "blueprint-etl",
-		LoginSecretArn:  "arn:aws:secretsmanager:us-east-1:123456789012:secret:blueprint-login-AbCdEf",
-		ClusterName:     "blueprint",
-		ArcJobRole:      "arn:aws:iam::123456789012:role/blueprint-arcjob",
-		NotebookRole:    "arn:aws:iam::123456789012:role/blueprint-notebook",
-		ArgoServerRole:  "arn:aws:iam::123456789012:role/blueprint-argo-server",
-		AutoscalerRole:  "arn:aws:iam::123456789012:role/blueprint-autoscaler",
-		LBCRole:         "arn:aws:iam::123456789012:role/blueprint-lbc",
-		NodeRole:        "arn:aws:iam::123456789012:role/blueprint-nodes",
-	}
-}
 
 func parseConfig(t testing.TB, yaml string) *config.Config {
 	t.Helper()
@@ -64,7 +44,7 @@ func TestValuesGolden(t *testing.T) {
 				continue // our chart's values are charts' golden tests' business
 			}
 			t.Run(variant.name+"/"+s.name, func(t *testing.T) {
-				vals, err := s.values(cfg, testOutputs())
+				vals, err := s.values(cfg, outputstest.Sample())
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -101,7 +81,7 @@ func TestValuesHoldNoSecret(t *testing.T) {
 	for _, yaml := range []string{"", publicYAML} {
 		cfg := parseConfig(t, yaml)
 		for _, s := range allSpecs(cfg) {
-			vals, err := s.values(cfg, testOutputs())
+			vals, err := s.values(cfg, outputstest.Sample())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -115,7 +95,7 @@ func TestValuesHoldNoSecret(t *testing.T) {
 		}
 	}
 	cfg := parseConfig(t, "")
-	hub := mustHubValues(t, cfg, testOutputs())
+	hub := mustHubValues(t, cfg, outputstest.Sample())
 	refs := map[string]string{}
 	for name, e := range hub.Hub.ExtraEnv {
 		refs[name] = e.ValueFrom.SecretKeyRef.Name + "/" + e.ValueFrom.SecretKeyRef.Key
@@ -127,7 +107,7 @@ func TestValuesHoldNoSecret(t *testing.T) {
 
 func TestValuesRequirements(t *testing.T) {
 	cfg := parseConfig(t, "")
-	out := testOutputs()
+	out := outputstest.Sample()
 	argo := argoWorkflowsValues(cfg, out)
 	hub := mustHubValues(t, cfg, out)
 	checks := []struct {
@@ -166,7 +146,7 @@ func TestValuesRequirements(t *testing.T) {
 func TestAutoscalerImageMatchesMinor(t *testing.T) {
 	for _, v := range config.SupportedKubernetesVersions {
 		cfg := parseConfig(t, "cluster: {version: \""+v+"\"}")
-		vals, err := clusterAutoscalerValues(cfg, testOutputs())
+		vals, err := clusterAutoscalerValues(cfg, outputstest.Sample())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -221,11 +201,11 @@ func mustHubValues(t *testing.T, cfg *config.Config, out *outputs.Platform) hubV
 // under jobs/, and copies the mount into the home without overwriting.
 func TestSampleNotebooksReachTheHub(t *testing.T) {
 	cfg := parseConfig(t, "")
-	pv, err := platformValues(cfg, testOutputs())
+	pv, err := platformValues(cfg, outputstest.Sample())
 	if err != nil {
 		t.Fatal(err)
 	}
-	hub := mustHubValues(t, cfg, testOutputs())
+	hub := mustHubValues(t, cfg, outputstest.Sample())
 	inConfigMap := map[string]string{}
 	for _, f := range pv.SampleNotebooks.Files {
 		if strings.Contains(f.Key, "/") || f.Content == "" {

@@ -93,13 +93,19 @@ func condition(op string, ctx map[string]string, key string, want []string) (boo
 	base, ifExists := strings.CutSuffix(op, "IfExists")
 	got, present := ctx[key]
 	if !present {
-		return ifExists, nil
+		// IAM User Guide, "IAM JSON policy elements: Condition operators": a
+		// key missing from the request makes the condition false, except
+		// that a negated operator (StringNotEquals, ArnNotLike, ...) is then
+		// true, and ...IfExists is true.
+		return ifExists || negated[base], nil
 	}
 	switch base {
 	case "StringEquals", "ArnEquals":
 		return contains(want, got, false), nil
 	case "StringEqualsIgnoreCase":
 		return contains(want, got, true), nil
+	case "StringNotEqualsIgnoreCase":
+		return !contains(want, got, true), nil
 	case "StringLike", "ArnLike":
 		return anyGlob(want, got, false), nil
 	case "StringNotEquals", "ArnNotEquals":
@@ -108,6 +114,10 @@ func condition(op string, ctx map[string]string, key string, want []string) (boo
 		return !anyGlob(want, got, false), nil
 	}
 	return false, fmt.Errorf("condition operator %s is not supported by this evaluator", op)
+}
+
+var negated = map[string]bool{
+	"StringNotEquals": true, "StringNotEqualsIgnoreCase": true, "StringNotLike": true, "ArnNotEquals": true, "ArnNotLike": true,
 }
 
 func contains(list []string, s string, fold bool) bool {

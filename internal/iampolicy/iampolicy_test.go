@@ -6,7 +6,8 @@ import "testing"
 // account (IAM User Guide, "Policy evaluation logic"): explicit deny >
 // allow > implicit deny; wildcards * and ? in actions (case-insensitive)
 // and resources; condition keys ANDed, values ORed; a missing key fails a
-// condition unless the operator ends in IfExists.
+// condition unless the operator ends in IfExists or is negated
+// ("IAM JSON policy elements: Condition operators").
 func TestEvaluate(t *testing.T) {
 	v := Values{Partition: "aws", Account: "123456789012", Region: "us-east-1"}
 	sts, err := v.Statements(map[string]any{"Statement": []any{
@@ -17,6 +18,12 @@ func TestEvaluate(t *testing.T) {
 		map[string]any{"Sid": "D", "Effect": "Deny", "Action": "s3:*", "Resource": "arn:aws:s3:::etl-secret*"},
 		map[string]any{"Sid": "N", "Effect": "Deny", "Action": "sts:AssumeRole", "NotResource": "arn:aws:iam::123456789012:role/ok"},
 		map[string]any{"Sid": "O", "Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"},
+		// A permissions-boundary guard: allow with the key, deny when the
+		// key is another value or missing (negated operator).
+		map[string]any{"Sid": "B", "Effect": "Allow", "Action": "iam:CreateRole", "Resource": "*",
+			"Condition": map[string]any{"StringEquals": map[string]any{"iam:PermissionsBoundary": "arn:aws:iam::123456789012:policy/pb"}}},
+		map[string]any{"Sid": "NB", "Effect": "Deny", "Action": "iam:CreateRole", "Resource": "*",
+			"Condition": map[string]any{"StringNotEquals": map[string]any{"iam:PermissionsBoundary": "arn:aws:iam::123456789012:policy/pb"}}},
 	}})
 	if err != nil {
 		t.Fatal(err)
@@ -36,6 +43,10 @@ func TestEvaluate(t *testing.T) {
 		{Request{Action: "iam:PassRole", Resource: "arn:aws:iam::123456789012:role/x"}, false, ""},
 		{Request{Action: "sts:AssumeRole", Resource: "arn:aws:iam::123456789012:role/ok"}, true, "O"},
 		{Request{Action: "sts:AssumeRole", Resource: "arn:aws:iam::123456789012:role/other"}, false, "N"},
+		{Request{Action: "iam:CreateRole", Resource: "r", Context: map[string]string{"iam:PermissionsBoundary": "arn:aws:iam::123456789012:policy/pb"}}, true, "B"},
+		{Request{Action: "iam:CreateRole", Resource: "r", Context: map[string]string{"iam:PermissionsBoundary": "arn:aws:iam::aws:policy/AdministratorAccess"}}, false, "NB"},
+		// The key missing: StringEquals is false, StringNotEquals is true.
+		{Request{Action: "iam:CreateRole", Resource: "r"}, false, "NB"},
 	}
 	for _, tc := range tests {
 		d, err := Evaluate(sts, tc.req)

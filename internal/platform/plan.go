@@ -14,6 +14,7 @@ import (
 
 	"github.com/sqletl/blueprint/internal/assembly"
 	"github.com/sqletl/blueprint/internal/config"
+	"github.com/sqletl/blueprint/internal/cost"
 	"github.com/sqletl/blueprint/internal/outputs"
 	"github.com/sqletl/blueprint/internal/stackreg"
 )
@@ -35,6 +36,9 @@ type PlanOptions struct {
 	CfnLint string
 	// CfnLintConfig is passed as --config-file when it exists.
 	CfnLintConfig string
+	// Cost, when set, is where the cost estimate finds the sample jobs
+	// and the executors' placement (plan_cost.go).
+	Cost *cost.Sources
 }
 
 // PlanResult is the plan.
@@ -47,6 +51,8 @@ type PlanResult struct {
 	Diagram  string          `json:"diagram"`
 	// Kubernetes: pinned versions and zones (plan_eks.go).
 	Kubernetes *PlanKubernetes `json:"kubernetes,omitempty"`
+	// Cost: the monthly estimate (plan_cost.go).
+	Cost *cost.Estimate `json:"cost,omitempty"`
 	// LogGroups the stacks create (plan_logs.go).
 	LogGroups []PlanLogGroup `json:"logGroups,omitempty"`
 }
@@ -102,6 +108,7 @@ func (o *PlanOptions) Run(ctx context.Context) (*PlanResult, error) {
 		res.Stacks = append(res.Stacks, ps)
 	}
 	res.Kubernetes = planKubernetes(asm, PlannedZones(o.Config))
+	res.Cost = o.planCost(asm)
 	res.LogGroups = planLogGroups(o.Config, reg, o.ExternalCluster)
 	if o.Releases != nil {
 		res.Releases = o.Releases.Planned(o.Config)

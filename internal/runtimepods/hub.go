@@ -21,6 +21,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
+
+	"github.com/sqletl/blueprint/internal/upstreamtest"
 )
 
 // kubespawnerConfigPy runs the chart's jupyterhub_config.py and prints the
@@ -44,8 +46,9 @@ const hubPrefix = "/usr/local/etc/jupyterhub"
 // the user's home PVC.
 //
 // The JupyterHub 5.5.0 source (for jupyterhub.utils and
-// jupyterhub.traitlets) is read from $BLUEPRINT_JUPYTERHUB_SRC or from
-// ../upstream-src/jupyterhub-5.5.0-src.tgz next to chartArchive's folder.
+// jupyterhub.traitlets) is upstreamtest.JupyterHubSource:
+// $BLUEPRINT_UPSTREAM_SRC/jupyterhub-5.5.0-src.tgz, else shared/upstream-src
+// above the working directory.
 // EnsurePython installs the Debian packages the script needs.
 func HubUserPods(ctx context.Context, renderedHubManifest []byte, chartArchive string, username string) ([]Built, error) {
 	settings, namespace, err := hubSettings(ctx, renderedHubManifest, chartArchive)
@@ -83,7 +86,11 @@ func hubSettings(ctx context.Context, renderedHubManifest []byte, chartArchive s
 			return nil, "", err
 		}
 	}
-	settings, err := runHubConfig(ctx, hub, jupyterHubSource(chartArchive))
+	jhSource, err := upstreamtest.JupyterHubSource()
+	if err != nil {
+		return nil, "", err
+	}
+	settings, err := runHubConfig(ctx, hub, jhSource)
 	if err != nil {
 		return nil, "", err
 	}
@@ -304,14 +311,6 @@ func chartFiles(archive, dir string) (map[string][]byte, error) {
 	}
 }
 
-// jupyterHubSource is the JupyterHub 5.5.0 source archive.
-func jupyterHubSource(chartArchive string) string {
-	if s := os.Getenv("BLUEPRINT_JUPYTERHUB_SRC"); s != "" {
-		return s
-	}
-	return filepath.Join(filepath.Dir(filepath.Dir(chartArchive)), "upstream-src", "jupyterhub-5.5.0-src.tgz")
-}
-
 // runHubConfig lays out the hub's /usr/local/etc/jupyterhub in a temporary
 // directory and runs kubespawner_config.py there.
 func runHubConfig(ctx context.Context, h *hubFiles, jhSource string) (*spawnerSettings, error) {
@@ -360,7 +359,7 @@ func runHubConfig(ctx context.Context, h *hubFiles, jhSource string) (*spawnerSe
 	}
 	jh := filepath.Join(dir, "jupyterhub-src")
 	if err := extractTarGz(jhSource, jh); err != nil {
-		return nil, fmt.Errorf("JupyterHub 5.5.0 source %s: %w; set BLUEPRINT_JUPYTERHUB_SRC to jupyterhub-5.5.0-src.tgz", jhSource, err)
+		return nil, fmt.Errorf("JupyterHub 5.5.0 source %s: %w; set $%s to the folder that holds it", jhSource, err, upstreamtest.SourcesEnv)
 	}
 	script := filepath.Join(dir, "kubespawner_config.py")
 	if err := os.WriteFile(script, kubespawnerConfigPy, 0o600); err != nil {

@@ -10,7 +10,8 @@ import (
 
 	"github.com/sqletl/blueprint/internal/config"
 	"github.com/sqletl/blueprint/internal/helmrelease"
-	"github.com/sqletl/blueprint/internal/outputs"
+	"github.com/sqletl/blueprint/internal/outputs/outputstest"
+	"github.com/sqletl/blueprint/internal/upstreamtest"
 )
 
 // The pinned upstream charts, as ../shared/upstream-charts holds them
@@ -21,30 +22,8 @@ const (
 	autoscalerChart = "cluster-autoscaler-9.59.0.tgz"
 )
 
-// chartMirror finds the directory of pinned chart archives: the
-// environment's, else a shared/upstream-charts folder above the working
-// directory. Tests fail, never skip, without it.
-func chartMirror(t testing.TB) string {
-	t.Helper()
-	if d := os.Getenv("BLUEPRINT_CHART_MIRROR"); d != "" {
-		return d
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		cand := filepath.Join(dir, "shared", "upstream-charts")
-		if _, err := os.Stat(filepath.Join(cand, jupyterhubChart)); err == nil {
-			return cand
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatalf("no chart mirror: set BLUEPRINT_CHART_MIRROR to a directory holding %s and %s", jupyterhubChart, argoChart)
-		}
-		dir = parent
-	}
-}
+// chartMirror is the directory of pinned chart archives.
+func chartMirror(t testing.TB) string { return upstreamtest.MustCharts(t) }
 
 // newestArgoChart is the newest argo-workflows archive in the mirror, so the
 // tests follow the chart bump (1.0.13 → 1.0.18) without an edit.
@@ -55,26 +34,6 @@ func newestArgoChart(mirror string) string {
 		}
 	}
 	return filepath.Join(mirror, argoChart)
-}
-
-func testOutputs() *outputs.Platform {
-	return &outputs.Platform{
-		VpcID:           "vpc-0123456789abcdef0",
-		KeyArn:          "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555",
-		DataLakeBucket:  "blueprint-data-lake-abc123",
-		CodeBucket:      "blueprint-code-abc123",
-		LogsBucket:      "blueprint-logs-abc123",
-		GlueDatabase:    "blueprint_lake",
-		AthenaWorkgroup: "blueprint-etl",
-		LoginSecretArn:  "arn:aws:secretsmanager:us-east-1:123456789012:secret:blueprint-login-AbCdEf",
-		ClusterName:     "blueprint",
-		ArcJobRole:      "arn:aws:iam::123456789012:role/blueprint-arcjob",
-		NotebookRole:    "arn:aws:iam::123456789012:role/blueprint-notebook",
-		ArgoServerRole:  "arn:aws:iam::123456789012:role/blueprint-argo-server",
-		AutoscalerRole:  "arn:aws:iam::123456789012:role/blueprint-autoscaler",
-		LBCRole:         "arn:aws:iam::123456789012:role/blueprint-lbc",
-		NodeRole:        "arn:aws:iam::123456789012:role/blueprint-nodes",
-	}
 }
 
 // The configurations the platform's run-time pods are checked under.
@@ -110,7 +69,7 @@ platform:
 	}
 	dir := t.TempDir()
 	r := &helmrelease.Releases{CacheDir: t.TempDir()}
-	res, err := r.Render(context.Background(), cfg, testOutputs(), dir)
+	res, err := r.Render(context.Background(), cfg, outputstest.Sample(), dir)
 	if err != nil {
 		t.Fatal(err)
 	}

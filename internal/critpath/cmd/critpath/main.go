@@ -30,7 +30,7 @@ func run(args []string, w io.Writer) error {
 	fs := flag.NewFlagSet("critpath", flag.ContinueOnError)
 	dir := fs.String("assembly", "cdk.out", "synthesized cloud assembly directory")
 	format := fs.String("format", "markdown", `"markdown" or "json"`)
-	section := fs.String("section", "all", `"figures", "model", "cuts", "durations" or "all"`)
+	section := fs.String("section", "all", `"figures", "range", "model", "cuts", "durations" or "all"`)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -54,6 +54,9 @@ func run(args []string, w io.Writer) error {
 	all := *section == "all"
 	if all || *section == "figures" {
 		figures(w, rep.Figures)
+	}
+	if all || *section == "range" {
+		ranges(w, rep)
 	}
 	if all || *section == "model" {
 		model(w, rep.Up)
@@ -95,15 +98,28 @@ func model(w io.Writer, r *critpath.Result) {
 	fmt.Fprintln(w)
 }
 
+func ranges(w io.Writer, rep *critpath.Report) {
+	fmt.Fprintf(w, "### Modelled `up` and `down` by EKS control-plane time\n\n| control plane | `up` | `down` | blueprint beyond the control plane |\n|---|---|---|---|\n")
+	for _, p := range rep.Range {
+		fmt.Fprintf(w, "| %s %s | %s | %s | %s |\n", p.Name, mmss(p.ControlPlane), mmss(p.Up), mmss(p.Down), mmss(p.Up-p.ControlPlane))
+	}
+	goal := "within"
+	if rep.Overhead > critpath.OverheadGoal {
+		goal = "over by " + mmss(rep.Overhead-critpath.OverheadGoal)
+	}
+	fmt.Fprintf(w, "\nblueprint's own overhead at the typical control plane: %s (goal ≤ %s: %s)\n\n", mmss(rep.Overhead), mmss(critpath.OverheadGoal), goal)
+}
+
 func cuts(w io.Writer, rep *critpath.Report) {
-	fmt.Fprintf(w, "### Cuts (model, before → after)\n\n| cut | up | Δ up | down | Δ down |\n|---|---|---|---|---|\n")
-	fmt.Fprintf(w, "| baseline | %s | | %s | |\n", mmss(rep.Up.Total), mmss(rep.Down.Total))
+	fmt.Fprintf(w, "### Cuts (model, before → after)\n\nBaseline: `up` %s, `down` %s. An applied cut's \"after\" is the baseline.\n\n", mmss(rep.Up.Total), mmss(rep.Down.Total))
+	fmt.Fprintf(w, "| cut | status | `up` before → after | Δ | `down` before → after | Δ |\n|---|---|---|---|---|---|\n")
 	for _, c := range rep.Cuts {
-		fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", c.Name, mmss(c.Up), delta(c.Up-rep.Up.Total), mmss(c.Down), delta(c.Down-rep.Down.Total))
+		fmt.Fprintf(w, "| %s | %s | %s → %s | %s | %s → %s | %s |\n", c.Name, c.Status, mmss(c.UpBefore), mmss(c.Up), delta(c.Up-c.UpBefore),
+			mmss(c.DownBefore), mmss(c.Down), delta(c.Down-c.DownBefore))
 	}
 	fmt.Fprintln(w)
 	for _, c := range rep.Cuts {
-		fmt.Fprintf(w, "- **%s**: %s\n", c.Name, c.Change)
+		fmt.Fprintf(w, "- **%s** (%s): %s\n", c.Name, c.Status, c.Change)
 	}
 	fmt.Fprintln(w)
 }
@@ -116,13 +132,16 @@ func delta(d time.Duration) string {
 }
 
 func durations(w io.Writer) {
+	cp := critpath.DefaultControlPlane
+	fmt.Fprintf(w, "### Duration table\n\nEKS control plane: low %s, typical %s, high %s (the table uses the typical value). %s\n\n",
+		mmss(cp.Low), mmss(cp.Typical), mmss(cp.High), cp.Source)
 	t := critpath.DefaultTable()
 	kinds := make([]string, 0, len(t))
 	for k := range t {
 		kinds = append(kinds, k)
 	}
 	sort.Strings(kinds)
-	fmt.Fprintf(w, "### Duration table\n\n| kind | create | delete | source |\n|---|---|---|---|\n")
+	fmt.Fprintf(w, "| kind | create | delete | source |\n|---|---|---|---|\n")
 	for _, k := range kinds {
 		d := t[k]
 		fmt.Fprintf(w, "| %s | %s | %s | %s |\n", k, mmss(d.Create), mmss(d.Delete), d.Source)

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# The test runner behind `make test` and `make e2e`.
+#
+#   hack/test.sh all   every package, as make test runs it
+#   hack/test.sh e2e   only the simulated-cluster tests (TestSimulated* in e2e/)
+#
+# The simulated-cluster tests are the suite's long pole, and each of them
+# mostly waits on its own cluster (Helm --wait, kwok, the scheduler, Argo's
+# controller), not on the CPU. So every top-level TestSimulated* test runs as
+# a process of its own, beside `go test` of the rest of the suite: each
+# process has its own moto and its own API server (e2e's TestMain). On 2
+# cores this cut the test phase of a cold `make test` by several minutes
+# (docs/performance.md).
+#
+# e2e's test binary is built once and each simulated shard runs it directly
+# (in e2e/, as go test would), so nothing compiles twice. A shard's output is
+# printed when it ends, whole, so shards never interleave; each simulated
+# shard ends with its summary table (e2e's TestMain prints it).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+GO=${GO:-go}
+mode=${1:-all}
+timeout=${TEST_TIMEOUT:-60m}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# Top-level simulated-cluster tests, read from the source so a new one is
+# never left out of every shard.
+mapfile -t simulated < <(sed -n 's/^func \(TestSimulated[A-Za-z0-9_]*\)(t \*testing\.T).*/\1/p' e2e/*_test.go | sort -u)
+[[ ${#simulated[@]} -gt 0 ]] || { echo "hack/test.sh: no TestSimulated* tests found in e2e/" >&2; exit 1; }
+
+names=() pids=()
+start_shard() { # name, dir, command...
+	local name=$1 dir=$2
+	shift 2
+	names+=("$name")
+	(
+		rc=0
+		cd "$dir" && "$@" >"$work/$name.log" 2>&1 || rc=$?
+		echo "$rc" >"$work/$name.rc"
+	) &
+	pids+=($!)
+	echo "[test.sh] started $name"
+}
+
+case $mode in
+all | e2e) ;;
+*)
+	echo "usage: hack/test.sh all|e2e" >&2
+	exit 2
+	;;
+esac
+"$GO" test -c -o "$work/e2e.test" ./e2e
+for t in "${simulated[@]}"; do
+	start_shard "$t" e2e "$work/e2e.test" -test.timeout "$timeout" -test.run "^$t\$"
+done
+if [[ $mode == all ]]; then
+	start_shard rest . "$GO" test -timeout "$timeout" -skip '^TestSimulated' ./...
+fi
+
+failed=()
+for i in "${!pids[@]}"; do
+	wait "${pids[$i]}" || true
+	name=${names[$i]}
+	echo "=== $name"
+	cat "$work/$name.log"
+	[[ $(cat "$work/$name.rc" 2>/dev/null || echo 1) == 0 ]] || failed+=("$name")
+done
+if [[ ${#failed[@]} -gt 0 ]]; then
+	echo "[test.sh] FAILED: ${failed[*]}" >&2
+	exit 1
+fi
+echo "[test.sh] all shards passed: ${names[*]}"
