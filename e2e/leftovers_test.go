@@ -24,8 +24,10 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/sqletl/blueprint/constructs/boundary"
 	"github.com/sqletl/blueprint/internal/kubetest"
 	"github.com/sqletl/blueprint/internal/leftovertest"
+	"github.com/sqletl/blueprint/internal/mototest"
 )
 
 // downView is the part of `down -o json` these tests read.
@@ -178,6 +180,15 @@ func TestSimulatedHomeDirectorySurvivesDown(t *testing.T) {
 		t.Error("the home volume was not deleted after its snapshot")
 	}
 
+	// moto's DeleteStack leaves the network stack's managed policy (the
+	// permissions boundary, constructs/boundary) behind, where CloudFormation
+	// deletes it; remove it so the next up can create it again.
+	awsEnv := append(slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, "AWS_PROFILE=") }), moto.Environ()...)
+	rm := exec.Command("aws", "iam", "delete-policy", "--policy-arn", "arn:aws:iam::"+mototest.AccountID+":policy/"+boundary.PolicyName("e2e"))
+	rm.Env = append(awsEnv, "AWS_PAGER=")
+	if out, err := rm.CombinedOutput(); err != nil && !strings.Contains(string(out), "NoSuchEntity") {
+		t.Fatalf("deleting the boundary policy moto left: %v\n%s", err, out)
+	}
 	// A later up with the same name, then the printed commands.
 	for deadline := time.Now().Add(3 * time.Minute); ; time.Sleep(500 * time.Millisecond) {
 		if _, err := h.kube.CoreV1().Namespaces().Get(ctx, "jupyter", metav1.GetOptions{}); err != nil || time.Now().After(deadline) {
