@@ -156,11 +156,16 @@ func TestSimulatedDownLeavesNothing(t *testing.T) {
 // internal/runtimepods builds it from the chart) is bound by the real
 // PersistentVolume controller to the restored volume.
 func TestSimulatedHomeDirectorySurvivesDown(t *testing.T) {
-	if _, err := exec.LookPath("aws"); err != nil {
-		t.Skip("the aws CLI is not installed")
-	}
-	if _, err := exec.LookPath("kubectl"); err != nil {
-		t.Skip("kubectl is not installed")
+	// The restore is the commands down prints, so the tools a user runs
+	// them with must be here; make test (BLUEPRINT_REQUIRE_MOTO=1) fails
+	// without them rather than skip.
+	for _, tool := range []string{"aws", "kubectl"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			if os.Getenv(mototest.EnvRequire) == "1" {
+				t.Fatalf("%s is not installed; down's restore commands need it", tool)
+			}
+			t.Skipf("%s is not installed", tool)
+		}
 	}
 	env := kubetest.StartWithOptions(t, kubetest.Options{Cluster: true})
 	h := newHarness(t, env)

@@ -211,7 +211,7 @@ func (l Leftovers) find(ctx context.Context, kind string, o Owner) ([]Resource, 
 	// One query per owner tag: EC2 filters AND across names, so "any of
 	// these tags" is a union of queries.
 	tags := o.tagsFor(kind)
-	for _, k := range sortedKeys(tags) {
+	for _, k := range slices.Sorted(maps.Keys(tags)) {
 		filters := []ec2types.Filter{{Name: aws.String("tag:" + k), Values: []string{tags[k]}}}
 		found, err := l.findEC2(ctx, kind, filters)
 		if err != nil {
@@ -442,17 +442,8 @@ func ec2Tags(tags []ec2types.Tag) map[string]string {
 
 func toEC2Tags(tags map[string]string) []ec2types.Tag {
 	out := make([]ec2types.Tag, 0, len(tags))
-	for _, k := range sortedKeys(tags) {
+	for _, k := range slices.Sorted(maps.Keys(tags)) {
 		out = append(out, ec2types.Tag{Key: aws.String(k), Value: aws.String(tags[k])})
 	}
 	return out
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
