@@ -85,19 +85,16 @@ hub-deps: ## install the Debian python3 packages JupyterHub's authenticator need
 moto:
 	@command -v moto_server >/dev/null || { echo "moto_server is missing: pip install 'moto[server]'" >&2; exit 1; }
 
-# Everything the tests need. The builds are independent, so they run side by
-# side (make -j): one's module downloads overlap another's compile. Cold, on
-# 2 cores, this took minutes off make test (docs/performance.md).
+# Everything the tests need, one after another. (Built side by side with
+# make -j4, a cold run was no faster on 2 cores: the compiles are CPU-bound
+# and the downloads are short; docs/performance.md.)
 TOOLS = setup kube-tools argo-tools moto hub-deps
-PARALLEL = $(MAKE) --no-print-directory -j4 --output-sync=line
 
-tools: ## build and install everything the tests need, side by side
-	$(PARALLEL) $(TOOLS)
+tools: $(TOOLS) ## build and install everything the tests need
 
 TEST_ENV = BLUEPRINT_CHART_MIRROR=$(CHART_MIRROR) BLUEPRINT_UPSTREAM_SRC=$(UPSTREAM_SRC) BLUEPRINT_REQUIRE_KUBE=1 BLUEPRINT_REQUIRE_CDK_CLI=1 BLUEPRINT_REQUIRE_MOTO=1 BLUEPRINT_REQUIRE_ARGO=1
 
-test: ## run every test (real synth, cfn-lint, cdk-nag, moto, API server, simulated cluster, Argo validation)
-	$(PARALLEL) $(TOOLS) vet
+test: tools vet ## run every test (real synth, cfn-lint, cdk-nag, moto, API server, simulated cluster, Argo validation)
 	$(TEST_ENV) GO=$(GO) hack/test.sh all
 	cd tools/argovalidate && GOWORK=off GOFLAGS=-mod=mod $(GO) test -trimpath ./...
 
