@@ -77,7 +77,7 @@ build() {
     mkdir -p "$tmp"
     # Argo's version package (version.go at the module root) reads these.
     ldflags="-s -w -X $MODULE.version=$ARGO_VERSION -X $MODULE.gitTreeState=clean"
-    go build -trimpath -ldflags "$ldflags" -o "$tmp/workflow-controller" "$MODULE/cmd/workflow-controller"
+    go build -ldflags "$ldflags" -o "$tmp/workflow-controller" "$MODULE/cmd/workflow-controller"
     mv -f "$tmp/workflow-controller" "$DIR/workflow-controller"
     rmdir "$tmp"
     log "built workflow-controller in $(( $(date +%s) - start ))s"

@@ -104,6 +104,27 @@ build_kube() {
       go get "k8s.io/kubernetes/cmd/$c@$KUBE_VERSION"
       pkgs+=("k8s.io/kubernetes/cmd/$c")
     done
+    # Where blueprint's go.mod has a newer version of a module this build
+    # uses (golang.org/x/net, x/text, ...), build with blueprint's: then the
+    # packages both compile (k8s.io/api, apimachinery, client-go, ... 458 of
+    # them at v1.37.0) are the same compile, done once in a cold run (with
+    # CGO_ENABLED=0 and no -trimpath on both sides, as the Makefile builds).
+    # Only upgrades, and only patch/minor ones of libraries Kubernetes
+    # already depends on; the staging modules stay at their tag.
+    align=()
+    declare -A ours=()
+    while read -r path ver; do ours[$path]=$ver; done < <(
+      cd "$REPO_ROOT" && GOWORK=off go list -m -f '{{if not .Main}}{{.Path}} {{.Version}}{{end}}' all 2>/dev/null || true)
+    while read -r path ver; do
+      want=${ours[$path]:-}
+      [[ -n $want && $want != "$ver" && $path != k8s.io/kubernetes ]] || continue
+      grep -qx "$path" <<<"$staging" && continue
+      [[ $(printf '%s\n%s\n' "$ver" "$want" | sort -V | tail -1) == "$want" ]] && align+=("$path@$want")
+    done < <(go list -m -f '{{if not .Main}}{{.Path}} {{.Version}}{{end}}' all)
+    if [[ ${#align[@]} -gt 0 ]]; then
+      log "aligning ${#align[@]} modules with blueprint's go.mod: ${align[*]}"
+      go get "${align[@]}"
+    fi
     pkg=k8s.io/component-base/version
     ldflags="-s -w -X $pkg.gitVersion=$KUBE_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean \
       -X k8s.io/client-go/pkg/version.gitVersion=$KUBE_VERSION -X k8s.io/client-go/pkg/version.gitMajor=1 -X k8s.io/client-go/pkg/version.gitMinor=$minor"
@@ -111,7 +132,7 @@ build_kube() {
     start=$(date +%s)
     tmp="$KUBE_DIR/.tmp.$$"
     mkdir -p "$tmp"
-    CGO_ENABLED=0 go build -trimpath -ldflags "$ldflags" -o "$tmp/" "${pkgs[@]}"
+    CGO_ENABLED=0 go build -ldflags "$ldflags" -o "$tmp/" "${pkgs[@]}"
     for c in "${COMPONENTS[@]}"; do mv -f "$tmp/$c" "$KUBE_DIR/$c"; done
     rmdir "$tmp"
     log "built kubernetes $KUBE_VERSION components in $(( $(date +%s) - start ))s"
@@ -127,7 +148,7 @@ build_kwok() {
   log "building kwok $KWOK_VERSION"
   start=$(date +%s)
   GOWORK=off GOFLAGS=-mod=mod CGO_ENABLED=0 GOBIN="$KWOK_DIR/.tmp" \
-    go install -trimpath -ldflags "-s -w" "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"
+    go install -ldflags "-s -w" "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"
   mv -f "$KWOK_DIR/.tmp/kwok" "$KWOK_DIR/kwok"
   rmdir "$KWOK_DIR/.tmp"
   log "built kwok in $(( $(date +%s) - start ))s"
