@@ -45,6 +45,7 @@ import (
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/sqletl/blueprint/internal/cdkapp"
 	"github.com/sqletl/blueprint/internal/cli"
 	"github.com/sqletl/blueprint/internal/kubetest"
 	"github.com/sqletl/blueprint/internal/mototest"
@@ -62,6 +63,7 @@ func TestMain(m *testing.M) {
 	if s := simSummary.String(); s != "" {
 		fmt.Print(s)
 	}
+	cdkapp.Close() // the CDK's node child and its temporary directory
 	os.Exit(code)
 }
 

@@ -72,11 +72,27 @@ func TestControlPlane(t *testing.T) {
 		}
 	}
 	// EKS checks its KMS access when creating the cluster, so the control
-	// plane role's policy (which grants it) must exist first.
-	for _, r := range cdktest.Resources(doc, "AWS::EKS::Cluster") {
-		if !strings.Contains(js(r["DependsOn"]), "ControlPlaneRoleDefaultPolicy") {
-			t.Errorf("cluster does not wait for the control plane role's KMS policy: DependsOn %v", r["DependsOn"])
+	// plane role's policy (which grants it) must exist first: it is inline
+	// in the role the cluster's RoleArn names, so no policy resource can
+	// come later.
+	if ps := cdktest.Resources(doc, "AWS::IAM::Policy"); len(ps) > 0 {
+		for lid, pol := range ps {
+			if strings.Contains(js(pol), "kms:CreateGrant") {
+				t.Errorf("the control plane's KMS permissions are in a policy resource of their own (%s), which the cluster need not wait for", lid)
+			}
 		}
+	}
+	roleID := ""
+	for lid, r := range cdktest.Resources(doc, "AWS::IAM::Role") {
+		if strings.Contains(js(r), "eks.amazonaws.com") {
+			roleID = lid
+			if rp := js(cdktest.Props(r)["Policies"]); !strings.Contains(rp, `"kms:CreateGrant"`) {
+				t.Errorf("control plane role's inline policies lack the KMS grant: %s", rp)
+			}
+		}
+	}
+	if !strings.Contains(js(p["RoleArn"]), roleID) || roleID == "" {
+		t.Errorf("cluster RoleArn %v does not name the control plane role %q", p["RoleArn"], roleID)
 	}
 	lg := cdktest.Props(cdktest.Resources(doc, "AWS::Logs::LogGroup")[logicalID(t, doc, "AWS::Logs::LogGroup", "LogGroupName", "/aws/eks/etl/cluster")])
 	if lg["RetentionInDays"] != float64(30) {

@@ -62,6 +62,12 @@ func Synth(ctx context.Context, cfg *config.Config, outDir string) (*Result, err
 	return asm, nil
 }
 
+// Close ends jsii's kernel, the node child process the CDK runs in, and
+// removes the temporary directory it unpacked itself into: without it every
+// synth left a jsii-runtime.* directory (2.2 MB) behind in $TMPDIR. A later
+// synth in the same process starts a new kernel. Safe to call when none ran.
+func Close() { jsii.Close() }
+
 // CheckNode fails clearly when Node.js is missing: jsii runs the CDK's
 // JavaScript in a node child process, and without one it dies with a panic
 // deep in the runtime. $JSII_NODE names another node binary, as jsii reads it.

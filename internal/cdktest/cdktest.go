@@ -5,12 +5,23 @@ package cdktest
 
 import (
 	"encoding/json"
+	"os"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 )
+
+// Main runs a package's tests, then ends jsii's kernel (the CDK's node
+// child), which removes the directory it unpacked itself into under
+// $TMPDIR: without it every test binary that made a CDK object left one
+// (2.2 MB) behind. Call it from the package's TestMain.
+func Main(m *testing.M) {
+	code := m.Run()
+	jsii.Close()
+	os.Exit(code)
+}
 
 // Stack returns a stack in us-east-1 of a new app writing to a temp dir.
 func Stack(t testing.TB) awscdk.Stack {

@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/sqletl/blueprint/internal/cdkapp"
 	"github.com/sqletl/blueprint/internal/ui"
 )
 
@@ -23,6 +24,8 @@ func Main() int {
 	// second one kills the process (signal.NotifyContext stops catching).
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// The CDK's node child and its temporary directory go with the command.
+	defer cdkapp.Close()
 	return run(ctx, ui.System(), os.Args[1:])
 }
 

@@ -3,9 +3,11 @@ package cli
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/sqletl/blueprint/internal/cost"
 	"github.com/sqletl/blueprint/internal/platform"
 	"github.com/sqletl/blueprint/internal/ui"
 )
@@ -66,6 +68,7 @@ func downRun(ctx context.Context, opts *DownOptions) error {
 		return err
 	}
 	down.DeleteData = opts.DeleteData
+	region := down.Config.Region
 	down.ExecutionRoleArn = opts.CfnRoleArn
 	down.Confirm = confirmer(opts.IO, opts.Yes, opts.DeleteData)
 	res, err := down.Run(ctx)
@@ -99,8 +102,12 @@ func downRun(ctx context.Context, opts *DownOptions) error {
 		}
 	}
 	if len(res.Snapshots) > 0 {
-		fmt.Fprintf(w, "\nSnapshot prices: %s ($%.2f per GB-month, billed by the blocks written).\n",
-			platform.SnapshotPriceSource, platform.SnapshotPricePerGBMonth)
+		if price, source, ok := platform.SnapshotPrice(region); ok {
+			fmt.Fprintf(w, "\nSnapshot prices: %s ($%.2f per GB-month, billed by the blocks written).\n", source, price)
+		} else {
+			fmt.Fprintf(w, "\nSnapshot prices: not estimated, no price table for %s (tabulated: %s); see Amazon EBS pricing.\n",
+				region, strings.Join(cost.Regions(), ", "))
+		}
 		fmt.Fprintln(w, "To get a user's files back, before their server first starts on a cluster of this deployment:")
 		for _, c := range res.RestoreCommands {
 			fmt.Fprintln(w, "  "+c)

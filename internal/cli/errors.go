@@ -60,6 +60,32 @@ func usageErrorf(format string, args ...any) error {
 // ErrCancelled is returned when the user declines a confirmation prompt.
 var ErrCancelled = errors.New("cancelled")
 
+// isCancelled says the command stopped only because it was cancelled: every
+// error joined into err is a cancellation. A step that failed while others
+// were stopped because of it (a parallel stack deletion, a Helm release)
+// comes back joined with their context.Canceled; that is a failure, and its
+// message must reach the user instead of "Cancelled.".
 func isCancelled(err error) bool {
-	return errors.Is(err, ErrCancelled) || errors.Is(err, context.Canceled)
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		errs := joined.Unwrap()
+		for _, e := range errs {
+			if !isCancelled(e) {
+				return false
+			}
+		}
+		return len(errs) > 0
+	}
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, ErrCancelled) || errors.Is(err, context.Canceled) {
+		// A wrapped join ("deleting stacks: %w") may still hold a failure.
+		if inner := errors.Unwrap(err); inner != nil {
+			if _, ok := inner.(interface{ Unwrap() []error }); ok {
+				return isCancelled(inner)
+			}
+		}
+		return true
+	}
+	return false
 }

@@ -153,6 +153,11 @@ func TestExitCode(t *testing.T) {
 		{"interrupted", context.Canceled, 130},
 		{"wrapped interrupt", fmt.Errorf("deploying stack %q: %w", "net", context.Canceled), 130},
 		{"deadline is a failure, not a cancel", context.DeadlineExceeded, 1},
+		// A failure and the parallel steps it stopped: the failure wins,
+		// or its message would be hidden behind "Cancelled.".
+		{"failure joined with the steps it stopped", errors.Join(errors.New("deleting stack net: DELETE_FAILED"), fmt.Errorf("waiting: %w", context.Canceled)), 1},
+		{"wrapped join of a failure and a cancel", fmt.Errorf("down: %w", errors.Join(context.Canceled, errors.New("boom"))), 1},
+		{"only cancellations joined", errors.Join(context.Canceled, fmt.Errorf("x: %w", context.Canceled)), 130},
 		{"other", errors.New("boom"), 1},
 		{"file exists", fs.ErrExist, 1},
 	}

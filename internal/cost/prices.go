@@ -31,6 +31,7 @@ type Prices struct {
 	ALBHour               float64
 	ALBLCUHour            float64
 	EBSGp3GBMonth         float64
+	EBSSnapshotGBMonth    float64 // Standard-tier snapshots, billed by the blocks written
 	LogsIngestGB          float64 // CloudWatch Logs custom logs, standard class
 	VendedLogsGB          float64 // vended logs (VPC flow logs) to CloudWatch Logs, first 10 TB
 	LogsStoreGBMonth      float64
@@ -87,6 +88,7 @@ var usEast1 = Prices{
 	ALBHour:               0.0225,
 	ALBLCUHour:            0.008,
 	EBSGp3GBMonth:         0.08,
+	EBSSnapshotGBMonth:    0.05,
 	LogsIngestGB:          0.50,
 	VendedLogsGB:          0.50,
 	LogsStoreGBMonth:      0.03,

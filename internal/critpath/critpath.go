@@ -76,6 +76,11 @@ type Options struct {
 	// MergeStacks models moving every resource of one stack into another
 	// (cross-stack imports between them become resource dependencies).
 	MergeStacks []Merge
+	// SplitInlinePolicies models roles ("stack/LogicalID") whose inline
+	// policies were a policy resource of their own, as CDK's DefaultPolicy
+	// is: created after the role, and waited for by what needed the role;
+	// deleted after those and before the role.
+	SplitInlinePolicies []string
 }
 
 // Merge moves stack From's resources into stack Into.
@@ -532,6 +537,30 @@ func (g *Graph) edit(o Options) error {
 			return fmt.Errorf("add edge: no node %q", e.To)
 		}
 		n.Deps = append(n.Deps, e.To)
+	}
+	for _, role := range o.SplitInlinePolicies {
+		r, ok := g.Nodes[role]
+		if !ok {
+			return fmt.Errorf("split inline policies: no node %q", role)
+		}
+		pol, _ := o.Durations.lookup(assembly.Resource{Type: "AWS::IAM::Policy"}, *o.Unknown)
+		p := &Node{ID: role + "Policy", Stack: r.Stack, LogicalID: r.LogicalID + "Policy", Type: "AWS::IAM::Policy"}
+		end := id(r.Stack, endID)
+		if g.Direction == "up" {
+			p.Duration, p.Deps = pol.Create, []string{role}
+			for _, n := range g.Nodes {
+				if n.ID != end && slices.Contains(n.Deps, role) {
+					n.Deps = append(n.Deps, p.ID)
+				}
+			}
+		} else {
+			p.Duration, p.Deps = pol.Delete, slices.Clone(r.Deps)
+			r.Deps = append(r.Deps, p.ID)
+		}
+		g.Nodes[p.ID] = p
+		if e, ok := g.Nodes[end]; ok {
+			e.Deps = append(e.Deps, p.ID)
+		}
 	}
 	return nil
 }

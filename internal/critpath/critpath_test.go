@@ -3,6 +3,7 @@ package critpath
 import (
 	"encoding/json"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -355,5 +356,52 @@ func TestLoadBalancerWaitFollowsTheAssembly(t *testing.T) {
 				t.Errorf("load balancer wait: modelled %v (%v), want %v", ok, got, tt.want)
 			}
 		})
+	}
+}
+
+// The applied cut that made the control plane role's policy inline is
+// modelled, for its "before", as the policy resource CDK made: after the
+// role on up, with the cluster waiting for it; on down after the cluster
+// and before the role. Cuts finds the role from the cluster's RoleArn.
+func TestSplitInlinePolicies(t *testing.T) {
+	asm := &assembly.Assembly{Stacks: []*assembly.Stack{stack(t, "s", nil, `{"Resources":{
+		"Role":{"Type":"AWS::IAM::Role","Properties":{"Policies":[{"PolicyName":"kms"}]}},
+		"Cluster":{"Type":"AWS::EKS::Cluster","Properties":{"RoleArn":{"Fn::GetAtt":["Role","Arn"]}}}}}`)}}
+	o := opts()
+	o.Durations["AWS::IAM::Role"] = Duration{Create: time.Minute, Delete: time.Minute}
+	o.Durations["AWS::IAM::Policy"] = Duration{Create: 30 * time.Second, Delete: 20 * time.Second}
+	o.Durations[TypeEKSCluster] = Duration{Create: 10 * time.Minute, Delete: 5 * time.Minute}
+	var split []string
+	for _, c := range Cuts(asm) {
+		if c.Name == "control plane role's KMS policy inline" {
+			split = c.Options.SplitInlinePolicies
+		}
+	}
+	if !slices.Equal(split, []string{"s/Role"}) {
+		t.Fatalf("cut's roles = %v, want [s/Role]", split)
+	}
+
+	now, err := Up(asm, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.SplitInlinePolicies = split
+	before, err := Up(asm, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := before.Total-now.Total, 30*time.Second; got != want {
+		t.Errorf("up: the policy resource adds %v, want %v", got, want)
+	}
+	if c := before.Steps["s/Cluster"]; c.Start != 90*time.Second {
+		t.Errorf("up before: cluster starts %v, want 1m30s (role, then its policy)", c.Start)
+	}
+	down, err := Down(asm, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, c, r := down.Steps["s/RolePolicy"], down.Steps["s/Cluster"], down.Steps["s/Role"]
+	if p.Start != c.Finish || r.Start != p.Finish {
+		t.Errorf("down before: cluster ends %v, policy %v–%v, role starts %v", c.Finish, p.Start, p.Finish, r.Start)
 	}
 }

@@ -120,6 +120,13 @@ func Cuts(asm *assembly.Assembly) []Scenario {
 		}
 	}
 	if cluster != nil {
+		if role, ok := controlPlaneRoleWithInlinePolicy(cluster); ok {
+			out = append(out, Scenario{Name: "control plane role's KMS policy inline", Status: Applied,
+				Change: "the control plane role carries its secrets-encryption KMS permissions as an inline policy (constructs/cluster), " +
+					"so CloudFormation creates and propagates role and policy in one step before the cluster starts; before, they were " +
+					"CDK's DefaultPolicy, a policy resource of its own that the cluster had to wait for after the role",
+				Options: Options{SplitInlinePolicies: []string{role}}})
+		}
 		if e, ok := controlPlanePolicyEdge(cluster); ok {
 			out = append(out, Scenario{Name: "fix: control plane waits for its role's policy", Status: NotApplied,
 				Change: fmt.Sprintf("%s has no dependency on %s (the role's KMS permissions for secrets encryption), so CloudFormation "+
@@ -243,6 +250,36 @@ func egressEdges(network, cluster *assembly.Stack) []Edge {
 		}
 	}
 	return out
+}
+
+// controlPlaneRoleWithInlinePolicy finds the role the EKS cluster's
+// RoleArn names, when it has inline policies, as a node ID.
+func controlPlaneRoleWithInlinePolicy(s *assembly.Stack) (string, bool) {
+	for _, clid := range sortedIDs(s.Template.Resources) {
+		c := s.Template.Resources[clid]
+		if c.Type != TypeEKSCluster {
+			continue
+		}
+		var p struct {
+			RoleArn struct {
+				GetAtt []string `json:"Fn::GetAtt"`
+			} `json:"RoleArn"`
+		}
+		if json.Unmarshal(c.Properties, &p) != nil || len(p.RoleArn.GetAtt) != 2 {
+			continue
+		}
+		role, ok := s.Template.Resources[p.RoleArn.GetAtt[0]]
+		if !ok || role.Type != "AWS::IAM::Role" {
+			continue
+		}
+		var rp struct {
+			Policies []json.RawMessage `json:"Policies"`
+		}
+		if json.Unmarshal(role.Properties, &rp) == nil && len(rp.Policies) > 0 {
+			return id(s.Name, p.RoleArn.GetAtt[0]), true
+		}
+	}
+	return "", false
 }
 
 // controlPlanePolicyEdge finds an IAM policy attached to the EKS cluster's

@@ -266,7 +266,7 @@ func (o *DownOptions) keepSnapshots(ctx context.Context, res *DownResult) error 
 	var snaps []KeptSnapshot
 	for _, r := range found {
 		if r.Kind == awsapi.KindSnapshot {
-			snaps = append(snaps, keptSnapshot(r))
+			snaps = append(snaps, keptSnapshot(r, o.Config.Region))
 		} else if r.Kind == awsapi.KindLogGroup && o.Config.Cluster.KeepLogs {
 			res.Kept = append(res.Kept, r.String()+": kept with the data (logs are kept on down); deleted by --delete-data")
 		}

@@ -11,8 +11,8 @@ import (
 // finished, as many at a time as the graph allows. A failure stops nodes
 // not yet started; the errors of every failed node are joined.
 // deps maps each node to the nodes it needs first.
-func runGraph(ctx context.Context, nodes []string, deps map[string][]string, fn func(ctx context.Context, node string) error) error {
-	ctx, cancel := context.WithCancel(ctx)
+func runGraph(parent context.Context, nodes []string, deps map[string][]string, fn func(ctx context.Context, node string) error) error {
+	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
 	done := make(map[string]chan struct{}, len(nodes))
 	for _, n := range nodes {
@@ -56,9 +56,31 @@ func runGraph(ctx context.Context, nodes []string, deps map[string][]string, fn 
 	}
 	wg.Wait()
 	if len(errs) > 0 {
-		return errors.Join(errs...)
+		return errors.Join(ownFailures(parent, errs)...)
 	}
 	return context.Cause(ctx)
+}
+
+// ownFailures drops, when the caller's context is still live, the
+// context.Canceled of nodes that stopped only because another node failed
+// (runGraph cancels the rest on the first failure): those are not failures
+// of their own, and joined with the real one they made the CLI print
+// "Cancelled." instead of the error. When the caller cancelled, or when
+// every error is a cancellation, errs is returned as is.
+func ownFailures(parent context.Context, errs []error) []error {
+	if parent.Err() != nil {
+		return errs
+	}
+	var own []error
+	for _, err := range errs {
+		if !errors.Is(err, context.Canceled) {
+			own = append(own, err)
+		}
+	}
+	if len(own) == 0 {
+		return errs
+	}
+	return own
 }
 
 // reverse returns the dependency graph with every edge turned around: for

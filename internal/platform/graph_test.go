@@ -3,6 +3,7 @@ package platform
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"testing"
@@ -57,5 +58,36 @@ func TestRunGraphStopsDependentsOnFailure(t *testing.T) {
 	})
 	if !errors.Is(err, boom) || slices.Contains(ran, "b") {
 		t.Errorf("err=%v ran=%v", err, ran)
+	}
+}
+
+// A node that fails while a sibling is running: the sibling stops with the
+// context runGraph cancels, and only the failure comes back, so the CLI
+// prints it instead of "Cancelled." (exit 130).
+func TestRunGraphReturnsTheFailureNotTheSiblingsCancel(t *testing.T) {
+	boom := errors.New("deleting stack net: DELETE_FAILED")
+	started := make(chan struct{})
+	err := runGraph(context.Background(), []string{"net", "analytics"}, nil, func(ctx context.Context, n string) error {
+		if n == "net" {
+			<-started
+			return boom
+		}
+		close(started)
+		<-ctx.Done()
+		return fmt.Errorf("waiting for %s: %w", n, ctx.Err())
+	})
+	if !errors.Is(err, boom) || errors.Is(err, context.Canceled) {
+		t.Errorf("err = %v, want the failure alone", err)
+	}
+
+	// The caller's own cancel is still reported as a cancel.
+	ctx, cancel := context.WithCancel(context.Background())
+	err = runGraph(ctx, []string{"a"}, nil, func(ctx context.Context, _ string) error {
+		cancel()
+		<-ctx.Done()
+		return ctx.Err()
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("caller cancelled: err = %v, want context.Canceled", err)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/sqletl/blueprint/charts"
 	"github.com/sqletl/blueprint/internal/awsapi"
 	"github.com/sqletl/blueprint/internal/config"
+	"github.com/sqletl/blueprint/internal/cost"
 	"github.com/sqletl/blueprint/internal/kube"
 	"github.com/sqletl/blueprint/internal/stackreg"
 	"github.com/sqletl/blueprint/internal/wait"
@@ -47,14 +48,17 @@ const (
 	DataVolume      = "volume"
 )
 
-// SnapshotPricePerGBMonth is Amazon EBS's Standard-tier snapshot storage
-// price in US East (N. Virginia): $0.05 per GB-month (aws.amazon.com/ebs/pricing,
-// "Amazon EBS Snapshots", read 2026-11-30). Snapshots are billed by the
-// blocks written, so a volume's size gives an upper bound.
-const SnapshotPricePerGBMonth = 0.05
-
-// SnapshotPriceSource names where SnapshotPricePerGBMonth comes from.
-const SnapshotPriceSource = "Amazon EBS pricing, Standard-tier snapshots, US East (N. Virginia), read 2026-11-30"
+// SnapshotPrice is Amazon EBS's Standard-tier snapshot storage price per
+// GB-month in region, from the one price table (internal/cost), and where
+// it comes from; ok is false for a region without a table. Snapshots are
+// billed by the blocks written, so a volume's size gives an upper bound.
+func SnapshotPrice(region string) (perGBMonth float64, source string, ok bool) {
+	p, err := cost.ForRegion(region)
+	if err != nil || p.EBSSnapshotGBMonth == 0 {
+		return 0, "", false
+	}
+	return p.EBSSnapshotGBMonth, fmt.Sprintf("Amazon EBS pricing, Standard-tier snapshots, %s, read %s", p.Region, p.Date), true
+}
 
 // hubNamespace is where JupyterHub and its users' claims live
 // (workloads: the jupyter namespace).
@@ -69,8 +73,9 @@ type KeptSnapshot struct {
 	// SizeGiB is the source volume's size: what a restored volume needs,
 	// and the most the snapshot can be billed for.
 	SizeGiB int32 `json:"sizeGiB"`
-	// MonthlyUSD is at most SizeGiB × SnapshotPricePerGBMonth.
-	MonthlyUSD float64 `json:"monthlyUSDAtMost"`
+	// MonthlyUSD is at most SizeGiB × the region's snapshot price
+	// (SnapshotPrice); 0 and absent from JSON where no price is tabulated.
+	MonthlyUSD float64 `json:"monthlyUSDAtMost,omitempty"`
 	Zone       string  `json:"zone,omitempty"`
 }
 
@@ -81,6 +86,9 @@ func (k KeptSnapshot) String() string {
 		what = "home directory of " + k.User
 	case DataHubDatabase:
 		what = "JupyterHub database"
+	}
+	if k.MonthlyUSD == 0 {
+		return fmt.Sprintf("snapshot %s: %s (%d GiB)", k.ID, what, k.SizeGiB)
 	}
 	return fmt.Sprintf("snapshot %s: %s (%d GiB, at most $%.2f/month)", k.ID, what, k.SizeGiB, k.MonthlyUSD)
 }
@@ -232,7 +240,7 @@ func (s sweep) run(ctx context.Context, safe map[string]string) (removed []strin
 		switch r.Kind {
 		case awsapi.KindSnapshot:
 			if !o.DeleteData {
-				snaps = append(snaps, keptSnapshot(r))
+				snaps = append(snaps, keptSnapshot(r, o.Config.Region))
 				continue
 			}
 		case awsapi.KindVolume:
@@ -263,7 +271,7 @@ func (s sweep) run(ctx context.Context, safe map[string]string) (removed []strin
 	return removed, kept, snaps, nil
 }
 
-func keptSnapshot(r awsapi.Resource) KeptSnapshot {
+func keptSnapshot(r awsapi.Resource, region string) KeptSnapshot {
 	claim := r.Tags[TagClaim]
 	if claim == "" {
 		claim = r.Claim()
@@ -275,8 +283,9 @@ func keptSnapshot(r awsapi.Resource) KeptSnapshot {
 	if u := r.Tags[TagUser]; u != "" {
 		user = u
 	}
+	price, _, _ := SnapshotPrice(region)
 	return KeptSnapshot{ID: r.ID, Data: data, Claim: claim, User: user, SizeGiB: r.SizeGiB, Zone: r.Tags[TagZone],
-		MonthlyUSD: float64(r.SizeGiB) * SnapshotPricePerGBMonth}
+		MonthlyUSD: float64(r.SizeGiB) * price}
 }
 
 // RestoreCommands are the commands that bring a kept snapshot back as the
