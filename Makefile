@@ -99,8 +99,10 @@ moto:
 
 # Everything the tests need, one after another. (Built side by side with
 # make -j4, a cold run was no faster on 2 cores: the compiles are CPU-bound
-# and the downloads are short; docs/performance.md.)
-TOOLS = setup kube-tools argo-tools moto hub-deps
+# and the downloads are short; docs/performance.md.) The order shares
+# compiles: the Kubernetes build reuses blueprint's client packages, kwok
+# Argo's (hack/kube-tools.sh aligns their module versions).
+TOOLS = setup argo-tools kube-tools moto hub-deps
 
 tools: $(TOOLS) ## build and install everything the tests need
 

@@ -12,8 +12,9 @@
 # cores this cut the test phase of a cold `make test` by several minutes
 # (docs/performance.md).
 #
-# e2e's test binary is built once and each simulated shard runs it directly
-# (in e2e/, as go test would), so nothing compiles twice. A shard's output is
+# e2e's test binary is built once and each e2e shard runs it directly (in
+# e2e/, as go test would), so nothing compiles twice: one shard per
+# simulated-cluster test, one for e2e's other tests. A shard's output is
 # printed when it ends, whole, so shards never interleave; each simulated
 # shard ends with its summary table (e2e's TestMain prints it).
 set -euo pipefail
@@ -51,12 +52,25 @@ all | e2e) ;;
 	exit 2
 	;;
 esac
-"$GO" test -c -o "$work/e2e.test" ./e2e
+if [[ $mode == all ]]; then
+	# Every package but e2e, started first: its compiles overlap e2e's.
+	# -p: test binaries run 4 at a time rather than GOMAXPROCS (2) at a
+	# time; most of them wait on moto, an API server or node (jsii) for
+	# much of their run, and 2 cores sat idle (docs/performance.md).
+	mapfile -t pkgs < <("$GO" list ./... | grep -v '/e2e$')
+	start_shard rest . "$GO" test -p "${TEST_PARALLEL_PACKAGES:-4}" -timeout "$timeout" "${pkgs[@]}"
+fi
+if ! "$GO" test -c -o "$work/e2e.test" ./e2e; then
+	echo "[test.sh] e2e's tests do not build; waiting for the shards already started" >&2
+	wait
+	exit 1
+fi
 for t in "${simulated[@]}"; do
 	start_shard "$t" e2e "$work/e2e.test" -test.timeout "$timeout" -test.run "^$t\$"
 done
 if [[ $mode == all ]]; then
-	start_shard rest . "$GO" test -timeout "$timeout" -skip '^TestSimulated' ./...
+	# e2e's other tests (moto and a bare API server), from the same binary.
+	start_shard e2e e2e "$work/e2e.test" -test.timeout "$timeout" -test.skip '^TestSimulated'
 fi
 
 failed=()
