@@ -106,7 +106,11 @@ TOOLS = setup argo-tools kube-tools moto hub-deps
 
 tools: $(TOOLS) ## build and install everything the tests need
 
-TEST_ENV = BLUEPRINT_CHART_MIRROR=$(CHART_MIRROR) BLUEPRINT_UPSTREAM_SRC=$(UPSTREAM_SRC) BLUEPRINT_REQUIRE_KUBE=1 BLUEPRINT_REQUIRE_CDK_CLI=1 BLUEPRINT_REQUIRE_MOTO=1 BLUEPRINT_REQUIRE_ARGO=1
+# The CDK CLI the tests run (npx cdk synth) sends usage telemetry after each
+# command by default, from a node process of its own; offline that only
+# costs CPU and time (CDK_DISABLE_CLI_TELEMETRY, aws-cdk's
+# lib/cli/telemetry/collect-telemetry.js).
+TEST_ENV = BLUEPRINT_CHART_MIRROR=$(CHART_MIRROR) BLUEPRINT_UPSTREAM_SRC=$(UPSTREAM_SRC) BLUEPRINT_REQUIRE_KUBE=1 BLUEPRINT_REQUIRE_CDK_CLI=1 BLUEPRINT_REQUIRE_MOTO=1 BLUEPRINT_REQUIRE_ARGO=1 CDK_DISABLE_CLI_TELEMETRY=true
 
 test: tools vet ## run every test (real synth, cfn-lint, cdk-nag, moto, API server, simulated cluster, Argo validation)
 	$(TEST_ENV) GO=$(GO) hack/test.sh all

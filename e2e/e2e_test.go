@@ -54,11 +54,14 @@ import (
 
 var (
 	moto *mototest.Server
-	kube *kubetest.Env
+	// kube is the bare API server the moto-only end-to-end tests share. It
+	// starts with the first of them: the simulated-cluster shards
+	// (hack/test.sh) each start a cluster of their own and never need it.
+	kube kubetest.Lazy
 )
 
 func TestMain(m *testing.M) {
-	code := mototest.RunShared(mototest.RunFunc(func() int { return kubetest.RunShared(m, &kube) }), &moto)
+	code := mototest.RunShared(mototest.RunFunc(func() int { return kube.Run(m) }), &moto)
 	// make e2e ends with what the simulated-cluster tests saw.
 	if s := simSummary.String(); s != "" {
 		fmt.Print(s)

@@ -53,12 +53,9 @@ all | e2e) ;;
 	;;
 esac
 if [[ $mode == all ]]; then
-	# Every package but e2e, started first: its compiles overlap e2e's.
-	# -p: test binaries run 4 at a time rather than GOMAXPROCS (2) at a
-	# time; most of them wait on moto, an API server or node (jsii) for
-	# much of their run, and 2 cores sat idle (docs/performance.md).
+	# Every package but e2e, started first (it is the longest shard).
 	mapfile -t pkgs < <("$GO" list ./... | grep -v '/e2e$')
-	start_shard rest . "$GO" test -p "${TEST_PARALLEL_PACKAGES:-4}" -timeout "$timeout" "${pkgs[@]}"
+	start_shard rest . "$GO" test -timeout "$timeout" "${pkgs[@]}"
 fi
 if ! "$GO" test -c -o "$work/e2e.test" ./e2e; then
 	echo "[test.sh] e2e's tests do not build; waiting for the shards already started" >&2

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -132,3 +133,58 @@ func (e *Env) FinishTerminatingNamespaces(t testing.TB) {
 		}
 	}
 }
+
+// Lazy is an Env shared by a whole test binary that is started by the
+// first test that asks for it (Require), not before the tests: a binary
+// whose selected tests never need it, such as each simulated-cluster shard
+// of e2e (hack/test.sh), which starts a cluster of its own, never runs an
+// idle API server and etcd beside its cluster. Run it from TestMain:
+//
+//	var kube kubetest.Lazy
+//
+//	func TestMain(m *testing.M) { os.Exit(kube.Run(m)) }
+type Lazy struct {
+	once sync.Once
+	env  *Env
+	err  error
+}
+
+// Require starts the Env on first use and returns it; it skips t (fails it
+// under BLUEPRINT_REQUIRE_KUBE=1) when the binaries are missing, and fails
+// it on any other startup error.
+func (l *Lazy) Require(t testing.TB) *Env {
+	t.Helper()
+	l.once.Do(func() { l.env, l.err = Launch(context.Background(), Options{}) })
+	switch {
+	case errors.Is(l.err, ErrNotInstalled):
+		skipOrFail(t, l.err.Error())
+	case l.err != nil:
+		t.Fatalf("kubetest: %v", l.err)
+	}
+	return l.env
+}
+
+// Run runs the tests, then stops the Env if a test started it.
+func (l *Lazy) Run(m Runner) int {
+	if !flag.Parsed() {
+		flag.Parse()
+	}
+	code := m.Run()
+	l.once.Do(func() {}) // no start after this
+	if l.env == nil {
+		return code
+	}
+	if code != 0 {
+		fmt.Fprintf(os.Stderr, "kubetest logs (tests failed):\n%s", l.env.LogTails(40))
+	}
+	if err := l.env.Stop(); err != nil {
+		fmt.Fprintf(os.Stderr, "kubetest: stop: %v\n", err)
+		if code == 0 {
+			code = 1
+		}
+	}
+	return code
+}
+
+// Runner runs the tests and returns the exit code; *testing.M is one.
+type Runner interface{ Run() int }
