@@ -77,7 +77,9 @@ align_with() {
     [[ $(printf '%s\n%s\n' "$ver" "$want" | sort -V | tail -1) == "$want" ]] && align+=("$path@$want")
   done < <(go list -m -f '{{if not .Main}}{{.Path}} {{.Version}}{{end}}' all)
   if [[ ${#align[@]} -gt 0 ]]; then
-    log "aligning ${#align[@]} modules with ${ref#"$REPO_ROOT"/}: ${align[*]}"
+    local what=${ref#"$REPO_ROOT"/}
+    [[ $ref == "$REPO_ROOT" ]] && what="blueprint's go.mod"
+    log "aligning ${#align[@]} modules with $what: ${align[*]}"
     go get "${align[@]}"
   fi
 }
