@@ -14,6 +14,7 @@ import (
 	"syscall"
 
 	"github.com/sqletl/blueprint/internal/cdkapp"
+	"github.com/sqletl/blueprint/internal/platform"
 	"github.com/sqletl/blueprint/internal/ui"
 )
 
@@ -52,6 +53,8 @@ func Run(ctx context.Context, f *Factory, args []string) int {
 func printError(ios *ui.IOStreams, commandPath string, err error) {
 	cs := ios.ColorScheme()
 	switch {
+	case isCancelled(err) && errors.Is(err, platform.ErrAborted):
+		fmt.Fprintln(ios.ErrOut, cs.Yellow("Cancelled: nothing was deleted."))
 	case isCancelled(err):
 		fmt.Fprintln(ios.ErrOut, cs.Yellow("Cancelled."))
 	default:

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/sqletl/blueprint/internal/config"
+	"github.com/sqletl/blueprint/internal/platform"
 )
 
 // Exit codes. Scripts and CI may rely on them; docs/exit-codes.md lists
@@ -57,7 +58,8 @@ func usageErrorf(format string, args ...any) error {
 	return &UsageError{Err: fmt.Errorf(format, args...)}
 }
 
-// ErrCancelled is returned when the user declines a confirmation prompt.
+// ErrCancelled is returned when the user declines a confirmation prompt
+// (down's declined confirmation is platform.ErrAborted, mapped the same).
 var ErrCancelled = errors.New("cancelled")
 
 // isCancelled says the command stopped only because it was cancelled: every
@@ -78,7 +80,7 @@ func isCancelled(err error) bool {
 	if err == nil {
 		return false
 	}
-	if errors.Is(err, ErrCancelled) || errors.Is(err, context.Canceled) {
+	if errors.Is(err, ErrCancelled) || errors.Is(err, context.Canceled) || errors.Is(err, platform.ErrAborted) {
 		// A wrapped join ("deleting stacks: %w") may still hold a failure.
 		if inner := errors.Unwrap(err); inner != nil {
 			if _, ok := inner.(interface{ Unwrap() []error }); ok {

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sqletl/blueprint/internal/config"
+	"github.com/sqletl/blueprint/internal/platform"
 	"github.com/sqletl/blueprint/internal/ui"
 )
 
@@ -180,6 +181,10 @@ func TestExitCodesFromCommands(t *testing.T) {
 		{ErrCancelled, 130, "Cancelled.\n"},
 		{fmt.Errorf("waiting: %w", context.Canceled), 130, "Cancelled.\n"},
 		{errors.New("stack failed"), 1, "Error: stack failed\n"},
+		// down's confirmation declined (docs/exit-codes.md: 130).
+		{errors.Join(platform.ErrAborted, nil), 130, "Cancelled: nothing was deleted.\n"},
+		// A failure beside the cancel it caused is shown, exit 1.
+		{errors.Join(errors.New("stack failed"), context.Canceled), 1, "Error: stack failed\ncontext canceled\n"},
 		{&config.ValidationError{Problems: []string{"a: b; c"}}, 3, "Error: invalid config: a: b; c\n"},
 	} {
 		cmd := newCmdVersion(f, func(*VersionOptions) error { return tt.err })
