@@ -68,26 +68,21 @@ var ErrCancelled = errors.New("cancelled")
 // comes back joined with their context.Canceled; that is a failure, and its
 // message must reach the user instead of "Cancelled.".
 func isCancelled(err error) bool {
-	if joined, ok := err.(interface{ Unwrap() []error }); ok {
-		errs := joined.Unwrap()
-		for _, e := range errs {
-			if !isCancelled(e) {
+	switch e := err.(type) {
+	case nil:
+		return false
+	case interface{ Unwrap() []error }: // errors.Join, fmt.Errorf with several %w
+		errs := e.Unwrap()
+		for _, x := range errs {
+			if !isCancelled(x) {
 				return false
 			}
 		}
 		return len(errs) > 0
-	}
-	if err == nil {
-		return false
-	}
-	if errors.Is(err, ErrCancelled) || errors.Is(err, context.Canceled) || errors.Is(err, platform.ErrAborted) {
-		// A wrapped join ("deleting stacks: %w") may still hold a failure.
-		if inner := errors.Unwrap(err); inner != nil {
-			if _, ok := inner.(interface{ Unwrap() []error }); ok {
-				return isCancelled(inner)
-			}
+	case interface{ Unwrap() error }:
+		if inner := e.Unwrap(); inner != nil {
+			return isCancelled(inner)
 		}
-		return true
 	}
-	return false
+	return err == ErrCancelled || err == context.Canceled || err == platform.ErrAborted
 }
