@@ -47,7 +47,7 @@ export GOFLAGS ?= -tags=$(BUILD_TAGS) -ldflags=-w
 
 GO_SOURCES := $(shell find . -name '*.go' -not -path './node_modules/*' -not -path './.cache/*' -not -path './tools/*') go.mod go.sum
 
-.PHONY: setup plan synth lint-templates test e2e tools vet kube-tools argo-tools moto hub-deps bench clean help
+.PHONY: prefetch setup plan synth lint-templates test e2e tools vet kube-tools argo-tools moto hub-deps bench clean help
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -97,12 +97,15 @@ hub-deps: ## install the Debian python3 packages JupyterHub's authenticator need
 moto:
 	@command -v moto_server >/dev/null || { echo "moto_server is missing: pip install 'moto[server]'" >&2; exit 1; }
 
+prefetch: ## download the Go modules of blueprint and (in the background, while blueprint compiles) of every tool build
+	GO=$(GO) hack/prefetch.sh
+
 # Everything the tests need, one after another. (Built side by side with
 # make -j4, a cold run was no faster on 2 cores: the compiles are CPU-bound
 # and the downloads are short; docs/performance.md.) The order shares
 # compiles: the Kubernetes build reuses blueprint's client packages, kwok
 # Argo's (hack/kube-tools.sh aligns their module versions).
-TOOLS = setup argo-tools kube-tools moto hub-deps
+TOOLS = prefetch setup argo-tools kube-tools moto hub-deps
 
 tools: $(TOOLS) ## build and install everything the tests need
 
@@ -114,7 +117,6 @@ TEST_ENV = BLUEPRINT_CHART_MIRROR=$(CHART_MIRROR) BLUEPRINT_UPSTREAM_SRC=$(UPSTR
 
 test: tools vet ## run every test (real synth, cfn-lint, cdk-nag, moto, API server, simulated cluster, Argo validation)
 	$(TEST_ENV) GO=$(GO) hack/test.sh all
-	cd tools/argovalidate && GOWORK=off GOFLAGS=-mod=mod $(GO) test ./...
 
 e2e: tools ## only the simulated-cluster end-to-end tests (real charts, scheduler, admission, kwok nodes, Argo's controller), side by side; each ends with its summary table
 	$(TEST_ENV) GO=$(GO) hack/test.sh e2e

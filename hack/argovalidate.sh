@@ -8,6 +8,13 @@
 # bin/argovalidate was built from the current tools/argovalidate sources
 # (a hash of them and of the Go version is kept next to the binary).
 #
+# Usage: hack/argovalidate.sh [build|prepare|test]
+#   build    (default) build bin/argovalidate unless it is up to date
+#   prepare  only download the modules the tool and its tests need
+#            (hack/prefetch.sh)
+#   test     run the tool's own tests (hack/test.sh)
+# Compiled without optimizations (hack/noopt.sh).
+#
 # Environment:
 #   FORCE=1   rebuild even when up to date
 set -euo pipefail
@@ -38,6 +45,27 @@ source_hash() {
   ) | sha256sum | cut -d' ' -f1
 }
 
+# shellcheck source=hack/noopt.sh
+source "$REPO_ROOT/hack/noopt.sh"
+
+case ${1:-build} in
+build | prepare) ;;
+test)
+  # The tool's own tests (hack/test.sh), compiled with the build's flags
+  # so they reuse its compiles.
+  cd "$SRC"
+  noopt_gcflags -test .
+  exec go test "${NOOPT[@]}" -timeout "${TEST_TIMEOUT:-60m}" ./...
+  ;;
+*) die "usage: $0 [build|prepare|test]" ;;
+esac
+if [[ ${1:-build} == prepare ]]; then
+  # Downloads only (hack/prefetch.sh): go list loads the package graph of
+  # the tool and its tests, which fetches every module zip they need.
+  ( cd "$SRC" && go list -deps -test . >/dev/null ) || die "go list in tools/argovalidate failed"
+  exit 0
+fi
+
 want="$(source_hash)"
 if [[ "${FORCE:-}" != 1 && -x "$BIN" && -f "$STAMP" && "$(cat "$STAMP")" == "$want" ]]; then
   log "bin/argovalidate is up to date ($want); nothing to build"
@@ -51,7 +79,7 @@ start=$(date +%s)
 # half-written binary that looks up to date.
 tmp="$BIN.tmp.$$"
 trap 'rm -f "$tmp"' EXIT
-( cd "$SRC" && go build -o "$tmp" . ) || die "go build in tools/argovalidate failed (see above)"
+( cd "$SRC" && noopt_gcflags . && go build "${NOOPT[@]}" -o "$tmp" . ) || die "go build in tools/argovalidate failed (see above)"
 mv -f "$tmp" "$BIN"
 printf '%s\n' "$want" >"$STAMP"
 log "built bin/argovalidate in $(( $(date +%s) - start ))s"
