@@ -65,9 +65,6 @@ if [[ $mode == all ]]; then
 	for p in "${slow[@]}"; do [[ " ${all[*]} " == *" $module/$p "* ]] && pkgs+=("$module/$p"); done
 	for p in "${all[@]}"; do [[ " ${pkgs[*]} " == *" $p "* ]] || pkgs+=("$p"); done
 	start_shard rest . "$GO" test -timeout "$timeout" "${pkgs[@]}"
-	# tools/argovalidate is a module of its own (Argo's dependency graph
-	# stays out of blueprint's go.mod), so go test ./... above skips it.
-	start_shard argovalidate . env TEST_TIMEOUT="$timeout" hack/argovalidate.sh test
 fi
 if ! "$GO" test -c -o "$work/e2e.test" ./e2e; then
 	echo "[test.sh] e2e's tests do not build; waiting for the shards already started" >&2
@@ -80,6 +77,10 @@ done
 if [[ $mode == all ]]; then
 	# e2e's other tests (moto and a bare API server), from the same binary.
 	start_shard e2e e2e "$work/e2e.test" -test.timeout "$timeout" -test.skip '^TestSimulated'
+	# tools/argovalidate is a module of its own (Argo's dependency graph
+	# stays out of blueprint's go.mod), so go test ./... above skips it.
+	# Started last: its compile would delay e2e's, which gates six shards.
+	start_shard argovalidate . env TEST_TIMEOUT="$timeout" hack/argovalidate.sh test
 fi
 
 failed=()

@@ -172,7 +172,7 @@ func launchOnce(ctx context.Context, bin string) (*Server, error) {
 	cmd.Stdout, cmd.Stderr = log, log
 	cmd.SysProcAttr = sysProcAttr()
 	// moto must not see the developer's real credentials or endpoints.
-	cmd.Env = cleanEnv(os.Environ())
+	cmd.Env = append(cleanEnv(os.Environ()), NoDefaultAMIs)
 	if err := cmd.Start(); err != nil {
 		log.Close()
 		return nil, fmt.Errorf("starting %s: %w", bin, err)
@@ -392,6 +392,17 @@ func freePort() (int, error) {
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
+
+// NoDefaultAMIs is moto's setting that leaves out its default public AMIs
+// (moto/settings.py ec2_load_default_amis), and with them the 1,177
+// snapshots of their block devices in every region. moto filters
+// DescribeSnapshots in Python over every snapshot it holds, so with them
+// each of down's tag-filtered snapshot queries (awsapi.Leftovers.Find)
+// took 0.37 s of CPU: 95 of moto's 137 CPU-seconds in internal/platform's
+// tests, which went from 56 s to 21 s without them (a cProfile of
+// moto_server, docs/performance.md). Nothing blueprint deploys reads an
+// AMI: EKS managed node groups pick theirs by AMI type.
+const NoDefaultAMIs = "MOTO_EC2_LOAD_DEFAULT_AMIS=false"
 
 // cleanEnv drops AWS_* so moto's own boto3 use is not redirected.
 func cleanEnv(env []string) []string {
