@@ -37,8 +37,9 @@ start_shard() { # name, dir, command...
 	shift 2
 	names+=("$name")
 	(
-		rc=0
+		rc=0 start=$SECONDS
 		cd "$dir" && "$@" >"$work/$name.log" 2>&1 || rc=$?
+		echo "$((SECONDS - start))" >"$work/$name.took"
 		echo "$rc" >"$work/$name.rc"
 	) &
 	pids+=($!)
@@ -87,9 +88,11 @@ failed=()
 for i in "${!pids[@]}"; do
 	wait "${pids[$i]}" || true
 	name=${names[$i]}
-	echo "=== $name"
+	rc=$(cat "$work/$name.rc" 2>/dev/null || echo 1)
+	# The shard's own wall time: where a cold run's minutes went.
+	echo "=== $name ($([[ $rc == 0 ]] && echo passed || echo FAILED) in $(cat "$work/$name.took" 2>/dev/null || echo "?") s)"
 	cat "$work/$name.log"
-	[[ $(cat "$work/$name.rc" 2>/dev/null || echo 1) == 0 ]] || failed+=("$name")
+	[[ $rc == 0 ]] || failed+=("$name")
 done
 if [[ ${#failed[@]} -gt 0 ]]; then
 	echo "[test.sh] FAILED: ${failed[*]}" >&2
