@@ -117,7 +117,8 @@ flock 9
 export GOWORK=off GOFLAGS=-mod=mod CGO_ENABLED=0 GOTOOLCHAIN="${GOTOOLCHAIN:-auto}"
 case ${1:-build} in
 prepare)
-  have || prepare
+  # if, not ||: set -e must stay on inside prepare.
+  if ! have; then prepare; fi
   exit 0
   ;;
 build) build ;;
