@@ -100,7 +100,8 @@ moto:
 prefetch: ## download the Go modules of blueprint and (in the background, while blueprint compiles) of every tool build
 	GO=$(GO) hack/prefetch.sh
 
-# Everything the tests need, one after another. (Built side by side with
+# Everything the tests need, one after another; only the tools' module
+# downloads run ahead, in the background (prefetch). (Built side by side with
 # make -j4, a cold run was no faster on 2 cores: the compiles are CPU-bound
 # and the downloads are short; docs/performance.md.) The order shares
 # compiles: the Kubernetes build reuses blueprint's client packages, kwok
