@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/athena"
 	athenatypes "github.com/aws/aws-sdk-go-v2/service/athena/types"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/sqletl/blueprint/internal/mototest"
@@ -61,6 +62,25 @@ func TestServer(t *testing.T) {
 			}
 		})
 	}
+
+	// mototest.NoDefaultAMIs: the snapshots of moto's default AMIs made
+	// every tag-filtered DescribeSnapshots cost 0.37 s of moto's CPU. If a
+	// moto release renames the setting, this fails instead of the suite
+	// silently slowing down.
+	t.Run("no default AMIs or snapshots", func(t *testing.T) {
+		c := ec2.NewFromConfig(cfg)
+		imgs, err := c.DescribeImages(t.Context(), &ec2.DescribeImagesInput{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		snaps, err := c.DescribeSnapshots(t.Context(), &ec2.DescribeSnapshotsInput{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(imgs.Images) != 0 || len(snaps.Snapshots) != 0 {
+			t.Errorf("moto holds %d images and %d snapshots at start, want none (%s)", len(imgs.Images), len(snaps.Snapshots), mototest.NoDefaultAMIs)
+		}
+	})
 
 	t.Run("athena seeded results", func(t *testing.T) {
 		srv.SeedAthenaResults(t, [][]string{{"1", "a"}, {"2", "b"}}, []string{"id", "name"})
