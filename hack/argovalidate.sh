@@ -38,9 +38,12 @@ source_hash() {
   (
     cd "$SRC"
     # Every file of the module that affects the binary (tests excluded), in a
-    # stable order, plus the toolchain that builds it.
+    # stable order, plus the toolchain and the compile flags (hack/noopt.sh)
+    # that build it: a binary built with other flags is rebuilt, so the
+    # tool's tests (`test`, same flags) reuse its compiles.
     find . -type f \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' \) ! -name '*_test.go' -print0 \
       | LC_ALL=C sort -z | xargs -0 sha256sum
+    sha256sum "$REPO_ROOT/hack/noopt.sh" | cut -d' ' -f1
     go env GOVERSION GOOS GOARCH
   ) | sha256sum | cut -d' ' -f1
 }
