@@ -8,6 +8,7 @@ import (
 
 	"github.com/sqletl/blueprint/constructs/access"
 	"github.com/sqletl/blueprint/constructs/cluster"
+	"github.com/sqletl/blueprint/constructs/egress"
 	"github.com/sqletl/blueprint/constructs/nag"
 	"github.com/sqletl/blueprint/internal/config"
 	"github.com/sqletl/blueprint/internal/eksversions"
@@ -29,6 +30,17 @@ func newClusterStack(scope constructs.Construct, id string, props *awscdk.StackP
 			MinSize: *g.MinSize, MaxSize: *g.MaxSize, Desired: *g.DesiredSize, DiskSizeGiB: g.DiskSizeGiB,
 		}
 	}
+	// The private subnets' way out is built here, beside the node groups
+	// that wait for it, so the control plane starts once the subnets exist
+	// (constructs/egress).
+	eg := egress.New(stack, "Egress", egress.Props{
+		Vpc:                net.Network.Vpc,
+		Cidr:               cfg.Network.VpcCidr,
+		PublicSubnets:      net.Network.PublicSubnets,
+		PrivateSubnets:     net.Network.PrivateSubnets,
+		NatGateways:        cfg.Network.NatGateways,
+		InterfaceEndpoints: cfg.Network.InterfaceEndpoints,
+	})
 	eks := cluster.New(stack, "Eks", cluster.Props{
 		Name:              cfg.Name,
 		Version:           cfg.Cluster.Version,
@@ -43,6 +55,7 @@ func newClusterStack(scope constructs.Construct, id string, props *awscdk.StackP
 		OnDemand:          ng(cfg.NodeGroups.OnDemand),
 		Spot:              ng(cfg.NodeGroups.Spot),
 		AddonVersions:     AddonVersions(cfg.Cluster.Version),
+		NodesNeed:         []constructs.IDependable{eg.Ready},
 	})
 	roles := access.New(stack, "Access", access.Props{
 		Provider:               eks.Provider,

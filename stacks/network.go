@@ -9,7 +9,8 @@ import (
 	"github.com/sqletl/blueprint/internal/stackreg"
 )
 
-// NetworkStack holds the VPC.
+// NetworkStack holds the VPC and its subnets; the private subnets' egress
+// is built in the cluster stack (constructs/egress).
 type NetworkStack struct {
 	Stack   awscdk.Stack
 	Network *network.Network
@@ -23,8 +24,6 @@ func newNetworkStack(scope constructs.Construct, id string, props *awscdk.StackP
 		PublicSubnetMask:     public,
 		PrivateSubnetMask:    private,
 		AvailabilityZones:    cfg.Network.AvailabilityZones,
-		NatGateways:          cfg.Network.NatGateways,
-		InterfaceEndpoints:   cfg.Network.InterfaceEndpoints,
 		ClusterName:          cfg.Name,
 		FlowLogGroupName:     stackreg.FlowLogGroup(cfg),
 		KeepFlowLogs:         cfg.Cluster.KeepLogs,

@@ -4,11 +4,12 @@
 //
 // Stacks and what they hold:
 //
-//	<name>-network    VPC, subnets, NAT, endpoints, flow logs
+//	<name>-network    VPC, subnets, S3 gateway endpoint, flow logs
 //	<name>-data       KMS key, data lake + access-log buckets, Glue database
 //	                  (stateful: termination protection, everything retained)
 //	<name>-analytics  job code and logs buckets, Athena workgroup, login secret
-//	<name>-cluster    EKS, node groups, add-ons, OIDC provider, IRSA roles
+//	<name>-cluster    EKS, node groups, add-ons, OIDC provider, IRSA roles,
+//	                  the private subnets' NAT and interface endpoints
 //	<name>-ci         (only with ci.github.repository) CI deploy role + its
 //	                  cluster access entry
 //

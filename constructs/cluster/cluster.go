@@ -55,6 +55,11 @@ type Props struct {
 	// AddonVersions pins each managed add-on (by EKS add-on name) to a
 	// version; an add-on missing here gets EKS's default for Version.
 	AddonVersions map[string]string
+	// NodesNeed is what nodes need before they boot besides the add-ons
+	// (the private subnets' NAT routes and interface endpoints,
+	// constructs/egress): every node group depends on it, and the control
+	// plane does not. Optional.
+	NodesNeed []constructs.IDependable
 }
 
 // Cluster is the built cluster.
@@ -174,6 +179,11 @@ func New(scope constructs.Construct, id string, props Props) *Cluster {
 	out.OnDemand = newNodeGroup(c, "OnDemandNodes", cluster, props.Name, props.Version, out.NodeRole, subnetIDs, props.OnDemand, false)
 	if props.Spot.Enabled {
 		out.Spot = newNodeGroup(c, "SpotNodes", cluster, props.Name, props.Version, out.NodeRole, subnetIDs, props.Spot, true)
+	}
+	for _, g := range []awseks.CfnNodegroup{out.OnDemand, out.Spot} {
+		if g != nil {
+			g.Node().AddDependency(props.NodesNeed...)
+		}
 	}
 	addAddons(c, out, props.AddonVersions)
 	// The Container Insights add-on's agents create these on first write,

@@ -1,11 +1,12 @@
 // Package network builds the VPC the cluster runs in: public and private
-// subnets over explicit availability zones, NAT, an S3 gateway endpoint,
-// interface endpoints for the AWS APIs jobs call, and VPC flow logs.
+// subnets over explicit availability zones, an S3 gateway endpoint and VPC
+// flow logs. The private subnets' way out (NAT gateways, interface
+// endpoints) is constructs/egress, built in the cluster stack beside the
+// node groups that need it, so the control plane, which needs only the
+// subnets, does not wait for it.
 package network
 
 import (
-	"strings"
-
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
@@ -21,13 +22,9 @@ type Props struct {
 	Cidr string
 	// AvailabilityZones to span, explicitly (no context lookup). Required, ≥ 2.
 	AvailabilityZones []string
-	// NatGateways: 1 by default.
-	NatGateways int
 	// PublicSubnetMask and PrivateSubnetMask are the subnets' prefix
 	// lengths. Required (config.Network.SubnetMasks picks them).
 	PublicSubnetMask, PrivateSubnetMask int
-	// InterfaceEndpoints by service short name ("sts", "ecr.api", ...).
-	InterfaceEndpoints []string
 	// FlowLogRetention for the VPC flow log group. Default one month.
 	FlowLogRetention awslogs.RetentionDays
 	// FlowLogRetentionDays, when set, overrides FlowLogRetention with a
@@ -45,15 +42,14 @@ type Props struct {
 // Network is the built VPC.
 type Network struct {
 	Vpc awsec2.Vpc
-	// PrivateSubnets carry nodes and pods; PublicSubnets carry NAT and any public load balancer.
+	// PrivateSubnets carry nodes and pods (their default route is
+	// constructs/egress's); PublicSubnets carry NAT and any public load
+	// balancer.
 	PrivateSubnets []awsec2.ISubnet
 	PublicSubnets  []awsec2.ISubnet
 }
 
 func (p *Props) setDefaults() {
-	if p.NatGateways == 0 {
-		p.NatGateways = 1
-	}
 	if p.FlowLogRetention == "" {
 		p.FlowLogRetention = awslogs.RetentionDays_ONE_MONTH
 	}
@@ -79,7 +75,12 @@ func New(scope constructs.Construct, id string, props Props) *Network {
 	vpc := awsec2.NewVpc(c, jsii.String("Vpc"), &awsec2.VpcProps{
 		IpAddresses:       awsec2.IpAddresses_Cidr(jsii.String(props.Cidr)),
 		AvailabilityZones: jsii.Strings(props.AvailabilityZones...),
-		NatGateways:       jsii.Number(float64(props.NatGateways)),
+		// No NAT here: constructs/egress adds it with the private
+		// subnets' default routes. CDK's Vpc allows no NAT only with
+		// isolated subnets, so the private subnets are declared isolated
+		// (their logical IDs and CIDRs are by group name and position, the
+		// same as before; only the aws-cdk:subnet-type tag differs).
+		NatGateways: jsii.Number(0),
 		// The L2 default adds a Lambda-backed custom resource to strip the
 		// default security group; blueprint ships no Lambda, and nothing is
 		// placed in the default group.
@@ -88,7 +89,7 @@ func New(scope constructs.Construct, id string, props Props) *Network {
 		EnableDnsSupport:             jsii.Bool(true),
 		SubnetConfiguration: &[]*awsec2.SubnetConfiguration{
 			{Name: jsii.String("Public"), SubnetType: awsec2.SubnetType_PUBLIC, CidrMask: jsii.Number(float64(props.PublicSubnetMask)), MapPublicIpOnLaunch: jsii.Bool(false)},
-			{Name: jsii.String("Private"), SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS, CidrMask: jsii.Number(float64(props.PrivateSubnetMask))},
+			{Name: jsii.String("Private"), SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED, CidrMask: jsii.Number(float64(props.PrivateSubnetMask))},
 		},
 		GatewayEndpoints: &map[string]*awsec2.GatewayVpcEndpointOptions{
 			"S3": {Service: awsec2.GatewayVpcEndpointAwsService_S3()},
@@ -101,7 +102,7 @@ func New(scope constructs.Construct, id string, props Props) *Network {
 		},
 	})
 
-	n := &Network{Vpc: vpc, PrivateSubnets: *vpc.PrivateSubnets(), PublicSubnets: *vpc.PublicSubnets()}
+	n := &Network{Vpc: vpc, PrivateSubnets: *vpc.IsolatedSubnets(), PublicSubnets: *vpc.PublicSubnets()}
 	for _, s := range n.PublicSubnets {
 		awscdk.Tags_Of(s).Add(jsii.String("kubernetes.io/role/elb"), jsii.String("1"), nil)
 	}
@@ -114,33 +115,5 @@ func New(scope constructs.Construct, id string, props Props) *Network {
 		}
 	}
 
-	if len(props.InterfaceEndpoints) > 0 {
-		// One group for every endpoint: HTTPS from inside the VPC only.
-		sg := awsec2.NewSecurityGroup(c, jsii.String("EndpointSecurityGroup"), &awsec2.SecurityGroupProps{
-			Vpc:              vpc,
-			Description:      jsii.String("HTTPS to AWS interface endpoints from inside the VPC"),
-			AllowAllOutbound: jsii.Bool(false),
-		})
-		sg.AddIngressRule(awsec2.Peer_Ipv4(jsii.String(props.Cidr)), awsec2.Port_Tcp(jsii.Number(443)),
-			jsii.String("HTTPS from the VPC"), nil)
-		for _, name := range props.InterfaceEndpoints {
-			vpc.AddInterfaceEndpoint(jsii.String(endpointID(name)), &awsec2.InterfaceVpcEndpointOptions{
-				Service:           awsec2.NewInterfaceVpcEndpointAwsService(jsii.String(name), nil, nil, nil),
-				PrivateDnsEnabled: jsii.Bool(true),
-				Subnets:           &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS},
-				SecurityGroups:    &[]awsec2.ISecurityGroup{sg},
-				Open:              jsii.Bool(false),
-			})
-		}
-	}
 	return n
-}
-
-// endpointID turns "ecr.api" into "EcrApiEndpoint": a stable construct ID.
-func endpointID(service string) string {
-	var b strings.Builder
-	for _, part := range strings.FieldsFunc(service, func(r rune) bool { return r == '.' || r == '-' }) {
-		b.WriteString(strings.ToUpper(part[:1]) + part[1:])
-	}
-	return b.String() + "Endpoint"
 }

@@ -5,7 +5,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/sqletl/blueprint/internal/assembly"
 	"github.com/sqletl/blueprint/internal/cdkapp"
 	"github.com/sqletl/blueprint/internal/config"
 	"github.com/sqletl/blueprint/internal/critpath"
@@ -189,22 +191,88 @@ func TestDefaultApp(t *testing.T) {
 		}
 	})
 	t.Run("down: interface endpoints and the NAT gateway wait only for what uses them", func(t *testing.T) {
-		// Nothing in the network template references an interface
-		// endpoint, and only the private default routes reference the NAT
-		// gateway: their deletion starts with the stack's (or right after
-		// those routes), not after unrelated resources.
-		for nid, s := range down.Steps {
-			if s.Type != "AWS::EC2::VPCEndpoint" && s.Type != "AWS::EC2::NatGateway" {
-				continue
+		// In the template only the node groups reference (DependsOn) the
+		// interface endpoints and the private default routes, and only
+		// those routes reference the NAT gateway: their deletion starts
+		// once those are deleted, beside the control plane's, not after
+		// the whole stack (the network stack holds only the VPC).
+		for _, s := range asm.Stacks {
+			users := map[string][]string{}
+			for lid, r := range s.Template.Resources {
+				refs, err := critpath.References(s.Template, r)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, d := range refs {
+					users[d] = append(users[d], lid)
+				}
 			}
-			begin := down.Steps[s.Stack+"/(begin)"]
-			limit := begin.Finish
-			if s.Type == "AWS::EC2::NatGateway" {
-				limit += critpath.DefaultTable()["AWS::EC2::Route"].Delete
-			}
-			if s.Start > limit {
-				t.Errorf("%s is deleted from %v, after its stack began deleting (%v)", nid, s.Start, begin.Finish)
+			for lid, r := range s.Template.Resources {
+				nat := r.Type == "AWS::EC2::NatGateway"
+				endpoint := r.Type == "AWS::EC2::VPCEndpoint" && strings.Contains(string(r.Properties), `"Interface"`)
+				if !nat && !endpoint {
+					continue
+				}
+				if s.Name != clusterStack(asm) {
+					t.Errorf("%s/%s is in %s, not beside the node groups in the cluster stack", s.Name, lid, s.Name)
+				}
+				step := down.Steps[s.Name+"/"+lid]
+				limit := down.Steps[s.Name+"/(begin)"].Finish
+				for _, u := range users[lid] {
+					ut := s.Template.Resources[u].Type
+					if (endpoint && ut != "AWS::EKS::Nodegroup") || (nat && ut != "AWS::EC2::Route") {
+						t.Errorf("%s is used by %s (%s); want only node groups (endpoints) or the private routes (NAT)", lid, u, ut)
+					}
+					limit = max(limit, down.Steps[s.Name+"/"+u].Finish)
+				}
+				if step.Start != limit {
+					t.Errorf("%s/%s is deleted from %v, want right after what uses it (%v)", s.Name, lid, step.Start, limit)
+				}
+				if step.Start >= eksStep(down).Finish {
+					t.Errorf("%s/%s is deleted from %v, after the control plane (%v)", s.Name, lid, step.Start, eksStep(down).Finish)
+				}
 			}
 		}
 	})
+	t.Run("up: the control plane waits for the subnets only, the node groups for the egress", func(t *testing.T) {
+		var lastEgress time.Duration
+		for _, st := range up.Steps {
+			switch st.Type {
+			case "AWS::EC2::NatGateway", "AWS::EC2::VPCEndpoint", "AWS::EC2::Route":
+				if st.Stack == clusterStack(asm) {
+					lastEgress = max(lastEgress, st.Finish)
+				}
+			}
+		}
+		if lastEgress == 0 || cluster.Start >= lastEgress {
+			t.Errorf("control plane starts %v, egress done %v: want the control plane not to wait for it", cluster.Start, lastEgress)
+		}
+		for _, ng := range steps(up, "AWS::EKS::Nodegroup") {
+			if ng.Start < lastEgress {
+				t.Errorf("node group %s starts %v, before the egress is done (%v)", ng.LogicalID, ng.Start, lastEgress)
+			}
+		}
+	})
+}
+
+// clusterStack is the name of the stack holding the EKS cluster.
+func clusterStack(asm *assembly.Assembly) string {
+	for _, s := range asm.Stacks {
+		for _, r := range s.Template.Resources {
+			if r.Type == "AWS::EKS::Cluster" {
+				return s.Name
+			}
+		}
+	}
+	return ""
+}
+
+// eksStep is the EKS cluster's step of r.
+func eksStep(r *critpath.Result) critpath.Step {
+	for _, s := range r.Steps {
+		if s.Type == "AWS::EKS::Cluster" {
+			return s
+		}
+	}
+	return critpath.Step{}
 }

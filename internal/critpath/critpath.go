@@ -76,6 +76,11 @@ type Options struct {
 	// MergeStacks models moving every resource of one stack into another
 	// (cross-stack imports between them become resource dependencies).
 	MergeStacks []Merge
+	// MoveResources models resources ("stack/LogicalID") built in another
+	// stack: each waits for that stack's begin and holds back its
+	// completion, and its imports from that stack become resource
+	// dependencies; its references keep their edges.
+	MoveResources []Move
 	// SplitInlinePolicies models roles ("stack/LogicalID") whose inline
 	// policies were a policy resource of their own, as CDK's DefaultPolicy
 	// is: created after the role, and waited for by what needed the role;
@@ -85,6 +90,12 @@ type Options struct {
 
 // Merge moves stack From's resources into stack Into.
 type Merge struct{ From, Into string }
+
+// Move puts the resources IDs ("stack/LogicalID") in stack Into.
+type Move struct {
+	IDs  []string
+	Into string
+}
 
 // Edge is one dependency: From needs To first.
 type Edge struct{ From, To string }
@@ -242,6 +253,22 @@ func newLayout(asm *assembly.Assembly, o Options) (*layout, error) {
 			}
 		}
 	}
+	// moved: resource ID → the stack it is modelled in (before merges).
+	moved := map[string]string{}
+	for _, m := range o.MoveResources {
+		if _, ok := eff[m.Into]; !ok {
+			return nil, fmt.Errorf("move: no stack %q", m.Into)
+		}
+		for _, rid := range m.IDs {
+			moved[rid] = m.Into
+		}
+	}
+	stackOf := func(rid string) string {
+		if s, ok := moved[rid]; ok {
+			return eff[s]
+		}
+		return eff[strings.SplitN(rid, "/", 2)[0]]
+	}
 	sdeps, err := stackDeps(asm)
 	if err != nil {
 		return nil, err
@@ -279,7 +306,7 @@ func newLayout(asm *assembly.Assembly, o Options) (*layout, error) {
 			if err != nil {
 				return nil, fmt.Errorf("%s/%s: %w", s.Name, lid, err)
 			}
-			rn := resource{id: id(s.Name, lid), stack: e, lid: lid, r: r}
+			rn := resource{id: id(s.Name, lid), stack: stackOf(id(s.Name, lid)), lid: lid, r: r}
 			for _, ref := range refs {
 				rn.deps = append(rn.deps, id(s.Name, ref))
 			}
@@ -295,7 +322,7 @@ func newLayout(asm *assembly.Assembly, o Options) (*layout, error) {
 				for _, ow := range owners {
 					// Within one (merged) stack, or when stack boundaries
 					// are ignored, an import is a resource dependency.
-					if o.StackEdges == ExportsOnly || eff[strings.SplitN(ow, "/", 2)[0]] == e {
+					if o.StackEdges == ExportsOnly || stackOf(ow) == rn.stack {
 						rn.deps = append(rn.deps, ow)
 					}
 				}

@@ -203,6 +203,58 @@ func TestImportsBecomeEdges(t *testing.T) {
 	}
 }
 
+// TestMoveResources models resources built in another stack: the
+// "before" of constructs/egress, whose endpoints were in the network stack.
+func TestMoveResources(t *testing.T) {
+	asm := &assembly.Assembly{Stacks: []*assembly.Stack{
+		stack(t, "net", nil, `{"Resources":{"Vpc":{"Type":"Fast"}},"Outputs":{"X":{"Value":{"Ref":"Vpc"},"Export":{"Name":"net:Vpc"}}}}`),
+		stack(t, "eks", []string{"net"}, `{"Resources":{
+			"Endpoint":{"Type":"Mid","Properties":{"V":{"Fn::ImportValue":"net:Vpc"}}},
+			"Cluster":{"Type":"Slow","Properties":{"V":{"Fn::ImportValue":"net:Vpc"}}},
+			"Nodes":{"Type":"Fast","DependsOn":["Endpoint"],"Properties":{"C":{"Ref":"Cluster"}}}}}`),
+	}}
+	m := time.Minute
+	moved := opts()
+	moved.MoveResources = []Move{{IDs: []string{"eks/Endpoint"}, Into: "net"}}
+	tests := []struct {
+		name                string
+		o                   Options
+		up, down            time.Duration
+		clusterAt, endpoint time.Duration // up: cluster start; down: endpoint start
+	}{
+		// The endpoint is built beside the cluster; deleted once the nodes are.
+		{"where it is", opts(), 12 * m, 6 * m, 1 * m, 1 * m},
+		// In net, the cluster waits for it; deleted after the whole eks stack.
+		{"moved into net", moved, 15 * m, 8 * m, 4 * m, 5 * m},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			up, err := Up(asm, tc.o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			down, err := Down(asm, tc.o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if up.Total != tc.up || down.Total != tc.down {
+				t.Errorf("up %v down %v, want %v %v", up.Total, down.Total, tc.up, tc.down)
+			}
+			if got := up.Steps["eks/Cluster"].Start; got != tc.clusterAt {
+				t.Errorf("up: cluster starts %v, want %v", got, tc.clusterAt)
+			}
+			if got := down.Steps["eks/Endpoint"].Start; got != tc.endpoint {
+				t.Errorf("down: endpoint deleted from %v, want %v", got, tc.endpoint)
+			}
+		})
+	}
+	bad := opts()
+	bad.MoveResources = []Move{{IDs: []string{"eks/Endpoint"}, Into: "nope"}}
+	if _, err := Up(asm, bad); err == nil || !strings.Contains(err.Error(), "nope") {
+		t.Errorf("move into an unknown stack: err = %v", err)
+	}
+}
+
 func TestCycleRejected(t *testing.T) {
 	asm := &assembly.Assembly{Stacks: []*assembly.Stack{stack(t, "s", nil, `{"Resources":{
 		"A":{"Type":"Fast","Properties":{"X":{"Ref":"B"}}},

@@ -102,21 +102,23 @@ func Cuts(asm *assembly.Assembly) []Scenario {
 		}
 	}
 	if network != nil && cluster != nil && network != cluster {
-		egress := egressEdges(network, cluster)
-		out = append(out, Scenario{Name: "network merged into the cluster stack", Status: NotApplied,
-			Change: fmt.Sprintf("build the network construct in %s (stacks.Build) instead of its own stack, and make each node group "+
-				"DependsOn the NAT routes and interface endpoints (%d edges): the control plane then starts once its subnets exist "+
-				"instead of after the whole network stack; the cluster stack still waits for the analytics stack (its template is "+
-				"staged in the code bucket; its IRSA roles import the buckets). Replaces the VPC and the cluster of existing deployments", cluster.Name, len(egress)),
-			Options: Options{MergeStacks: []Merge{{From: network.Name, Into: cluster.Name}}, AddEdges: egress}})
+		if moved := egressResources(cluster); len(moved) > 0 {
+			out = append(out, Scenario{Name: "NAT and interface endpoints built in the cluster stack", Status: Applied,
+				Change: fmt.Sprintf("constructs/egress builds the NAT gateway, the private subnets' default routes and the interface "+
+					"endpoints (%d resources) in %s, and every node group DependsOn the routes and endpoints; before, they were in %s, "+
+					"so the control plane, which needs only the subnets, waited for the endpoints, and on down they waited for the "+
+					"whole cluster stack's deletion instead of only the node groups'. The VPC, subnets and route tables stay in %s "+
+					"(not replaced on existing deployments)", len(moved), cluster.Name, network.Name, network.Name),
+				Options: Options{MoveResources: []Move{{IDs: moved, Into: network.Name}}}})
+		}
 		out = append(out, Scenario{Name: "bound: no stack boundaries", Status: Bound,
-			Change:  "every resource waits only for the resources it references across stacks, node groups for egress: no stack layout can do better",
-			Options: Options{StackEdges: ExportsOnly, AddEdges: egress}})
+			Change:  "every resource waits only for the resources it references across stacks (node groups for egress through their DependsOn): no stack layout can do better",
+			Options: Options{StackEdges: ExportsOnly}})
 		if add, drop := helmBesideNodes(asm, cluster, base); len(add) > 0 {
 			out = append(out, Scenario{Name: "floor: no stack boundaries and the Helm phase beside the node groups", Status: Bound,
 				Change: "the two above together, keeping every dependency the platform needs (CNI before nodes; nodes, CoreDNS and " +
 					"EBS CSI before pods): what remains is the chain control plane → vpc-cni → node group → CoreDNS → JupyterHub",
-				Options: Options{StackEdges: ExportsOnly, AddEdges: append(append([]Edge{}, egress...), add...), DropEdges: drop}})
+				Options: Options{StackEdges: ExportsOnly, AddEdges: add, DropEdges: drop}})
 		}
 	}
 	if cluster != nil {
@@ -222,33 +224,45 @@ func stackWith(asm *assembly.Assembly, typ string) *assembly.Stack {
 	return nil
 }
 
-// egressEdges makes every node group of cluster wait for network's NAT
-// routes and interface endpoints: nodes need them to pull images and join.
-func egressEdges(network, cluster *assembly.Stack) []Edge {
-	var egress []string
-	for lid, r := range network.Template.Resources {
+// egressResources are the cluster stack's egress (constructs/egress): NAT
+// gateways with their addresses, the default routes through them, and the
+// interface endpoints with the security groups they use, as node IDs.
+func egressResources(cluster *assembly.Stack) []string {
+	set := map[string]bool{}
+	for lid, r := range cluster.Template.Resources {
 		switch kind(r) {
+		case "AWS::EC2::NatGateway":
+			set[lid] = true
+			if refs, err := References(cluster.Template, r); err == nil {
+				for _, d := range refs {
+					if cluster.Template.Resources[d].Type == "AWS::EC2::EIP" {
+						set[d] = true
+					}
+				}
+			}
 		case "AWS::EC2::VPCEndpoint/Interface":
-			egress = append(egress, id(network.Name, lid))
+			set[lid] = true
+			if refs, err := References(cluster.Template, r); err == nil {
+				for _, d := range refs {
+					if cluster.Template.Resources[d].Type == "AWS::EC2::SecurityGroup" {
+						set[d] = true
+					}
+				}
+			}
 		case "AWS::EC2::Route":
 			var p struct {
 				NatGatewayId any `json:"NatGatewayId"`
 			}
 			if json.Unmarshal(r.Properties, &p) == nil && p.NatGatewayId != nil {
-				egress = append(egress, id(network.Name, lid))
+				set[lid] = true
 			}
 		}
 	}
-	sort.Strings(egress)
-	var out []Edge
-	for _, lid := range sortedIDs(cluster.Template.Resources) {
-		if cluster.Template.Resources[lid].Type != "AWS::EKS::Nodegroup" {
-			continue
-		}
-		for _, e := range egress {
-			out = append(out, Edge{From: id(cluster.Name, lid), To: e})
-		}
+	var out []string
+	for lid := range set {
+		out = append(out, id(cluster.Name, lid))
 	}
+	sort.Strings(out)
 	return out
 }
 

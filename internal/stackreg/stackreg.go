@@ -108,7 +108,7 @@ func For(cfg *config.Config) *Registry {
 	n := func(r Role) string { return cfg.Name + "-" + string(r) }
 	r := &Registry{}
 	r.stacks = []Stack{
-		{Role: Network, Name: n(Network), Description: "blueprint network: VPC, subnets, NAT, endpoints",
+		{Role: Network, Name: n(Network), Description: "blueprint network: VPC, subnets, flow logs",
 			Outputs: []string{OutputVpcID}},
 		{Role: Data, Name: n(Data), Description: "blueprint data (retained): KMS key, data lake, Glue database",
 			HoldsData: true,
@@ -116,7 +116,7 @@ func For(cfg *config.Config) *Registry {
 		{Role: Analytics, Name: n(Analytics), Description: "blueprint analytics: code and logs buckets, Athena workgroup, login",
 			DependsOn: []Role{Data},
 			Outputs:   []string{OutputCodeBucket, OutputLogsBucket, OutputAthenaWorkgroup, OutputAthenaResults, OutputLoginSecretArn}},
-		{Role: Cluster, Name: n(Cluster), Description: "blueprint EKS cluster, node groups, add-ons, IRSA roles",
+		{Role: Cluster, Name: n(Cluster), Description: "blueprint EKS cluster, node groups, add-ons, IRSA roles, NAT, endpoints",
 			DependsOn: []Role{Network, Data, Analytics}, NeedsCluster: true,
 			Outputs: []string{OutputClusterName, OutputClusterEndpoint, OutputClusterCA, OutputOidcIssuer, OutputNodeRole,
 				OutputArcJobRole, OutputNotebookRole, OutputArgoServerRole, OutputSparkHistoryRole, OutputAutoscalerRole, OutputLBCRole}},
