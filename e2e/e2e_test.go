@@ -242,9 +242,9 @@ func (h *harness) seedLogin() {
 	}
 }
 
-// deleteWhatMotoCannot removes the VPC endpoints, NAT gateways and route
-// tables of the network stack: moto's CloudFormation does not implement
-// their deletion,
+// deleteWhatMotoCannot removes the VPC's endpoints, NAT gateways (the
+// cluster stack's egress) and route tables (the network stack's): moto's
+// CloudFormation does not implement their deletion,
 // so without this its DeleteStack fails on the VPC's dependencies where
 // CloudFormation would have deleted them first.
 func (h *harness) deleteWhatMotoCannot() {

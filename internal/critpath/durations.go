@@ -20,7 +20,7 @@ type Duration struct {
 // CloudFormation type, except for AWS::EC2::VPCEndpoint, whose kind is
 // suffixed with its VpcEndpointType ("AWS::EC2::VPCEndpoint/Interface"):
 // gateway endpoints are route-table entries, interface endpoints are ENIs
-// with private DNS and take minutes; and AWS::EKS::Addon, suffixed with its
+// with private DNS and take most of a minute; and AWS::EKS::Addon, suffixed with its
 // AddonName ("AWS::EKS::Addon/coredns"), falling back to the bare type.
 type Table map[string]Duration
 
@@ -30,10 +30,11 @@ type Table map[string]Duration
 // call to the state its provider waits for (ACTIVE for EKS), which is what
 // CloudFormation's handlers wait for too.
 const (
-	// Measured, dated logs (the newest found; both EKS 1.36).
+	// Measured, dated logs (the newest found; EKS 1.36 and 1.37).
 	srcClinic = "terraform apply log of the ClinicDesk project (terraform-aws-modules/eks 21.26.0, EKS 1.36, ap-south-1, " +
 		"re-applied 2026-10-07): aws_nat_gateway 1m34s, aws_eks_cluster 9m22s, vpc-cni (before compute) 24s, managed node group " +
-		"(2 × t3.medium) 2m10s, coredns 14s, kube-proxy 24s, aws-ebs-csi-driver 46s"
+		"(2 × t3.medium) 2m10s, coredns 14s, kube-proxy 24s, aws-ebs-csi-driver 46s; its terraform destroy (same README): managed " +
+		"node group 8m21s, aws_eks_cluster 2m31s, aws_nat_gateway 1m19s"
 	srcOtel = "live validation record of an OpenTelemetry demo on EKS (OpenTofu 1.12, EKS 1.36, us-east-1, 2026-09-09): " +
 		"aws_eks_cluster 10m8s, vpc-cni (before compute) 35s, managed node group (2 × m7g.xlarge) 1m28s, kube-proxy 25s, coredns 56s"
 	srcDevsu = "ignvb/devsu-devops-assessment IaC/Apply_output.md (terraform apply, us-east-1, 2023-08-01): aws_vpc 14s, " +
@@ -41,9 +42,13 @@ const (
 	srcEKSEason = "easontechtalk.com, \"Unofficial EKS Cluster Creation Performance\" (undated; slower than every 2026 log above): " +
 		"control planes measured in 21 regions from 13:13 (eu-west-2) to 16:11 (us-west-1) " +
 		"(https://easontechtalk.com/unofficial-eks-cluster-creation-performance-across-aws-regions)"
-	srcEKSDel = "vmware-archive/kube-prod-runtime#512: EKS \"cluster delete generally takes less than 5 mins\" (https://github.com/vmware-archive/kube-prod-runtime/pull/512)"
-	srcNGDel  = "gruntwork-io/cloud-nuke#339: EKS managed node group ASGs \"can take upwards of 10 minutes to delete with 4 instances\" (https://github.com/gruntwork-io/cloud-nuke/issues/339); our groups hold 2 nodes each by default"
-	srcVPCE   = "estimate, no dated measurement found: interface endpoints go pendingAcceptance → pending → available while ENIs and private DNS are set up, ~1–2 min (AWS PrivateLink user guide, interface endpoint lifecycle)"
+	srcIncident = "Zingzy/incident-tracker README.md (terraform apply and destroy, EKS 1.37, ap-south-1, AL2023 AMI of 2026-09-28): " +
+		"aws_eks_cluster 8m14s, managed node group (1 × t3.small) 1m52s, aws_nat_gateway 1m24s; destroy: node group 8m12s, " +
+		"aws_eks_cluster 2m32s, aws_nat_gateway 50s"
+	srcVPCE = "terraform apply transcript of the onnx-acoustic project, phase 5 (eu-central-1, April 2026: image tag " +
+		"inference-fix-2026-04-14): three interface endpoints (logs, ecr.dkr, ecr.api) with private DNS, created in parallel, " +
+		"\"Creation complete after 43s\" each; delete: estimate, no measured destroy found: ENIs and the private hosted zone are " +
+		"removed, ~1–2 min"
 	srcCWObs  = "estimate, no dated measurement found: amazon-cloudwatch-observability runs an operator Deployment plus agent and Fluent Bit DaemonSets, so it is taken as the slowest measured add-on (coredns, 56s) plus a little"
 	srcAddonD = "estimate: EKS deletes the add-on's objects; no pods need to start"
 	srcIAM    = "estimate: IAM is eventually consistent; CloudFormation waits for propagation after CreateRole/PutRolePolicy, typically 10–20 s"
@@ -64,11 +69,13 @@ type ControlPlane struct {
 	Source             string
 }
 
-// DefaultControlPlane: low and typical from the two 2026 logs (9:22 and
-// 10:08), high from the slowest region measured (16:11).
+// DefaultControlPlane: low and typical from the three 2026 logs (8:14,
+// 9:22, 10:08: the fastest and the median), high from the slowest region
+// measured (16:11).
 var DefaultControlPlane = ControlPlane{
-	Low: 9*time.Minute + 22*time.Second, Typical: 10*time.Minute + 8*time.Second, High: 16*time.Minute + 11*time.Second,
-	Source: "low " + srcClinic + "; typical " + srcOtel + "; high " + srcEKSEason + "; also " + srcDevsu,
+	Low: 8*time.Minute + 14*time.Second, Typical: 9*time.Minute + 22*time.Second, High: 16*time.Minute + 11*time.Second,
+	Source: "low " + srcIncident + "; typical (the median of the three 2026 logs) " + srcClinic + "; high " + srcEKSEason +
+		"; also " + srcOtel + "; " + srcDevsu,
 }
 
 // TypeEKSCluster is the control plane's resource type.
@@ -97,10 +104,13 @@ func DefaultTable() Table {
 		return Duration{Create: c, Delete: 30 * s, Source: src + "; delete: " + srcAddonD}
 	}
 	return Table{
-		TypeEKSCluster: {Create: DefaultControlPlane.Typical, Delete: 5 * time.Minute,
-			Source: DefaultControlPlane.Source + "; delete: " + srcEKSDel},
-		// The slower of the two dated 2026 logs; 2 nodes each, as ours.
-		"AWS::EKS::Nodegroup": {Create: 2*time.Minute + 10*s, Delete: 6 * time.Minute, Source: srcClinic + "; " + srcOtel + "; delete: " + srcNGDel},
+		// Delete: the two 2026 destroy logs (2:31, 2:32).
+		TypeEKSCluster: {Create: DefaultControlPlane.Typical, Delete: 2*time.Minute + 32*s,
+			Source: DefaultControlPlane.Source + "; delete: " + srcClinic + "; " + srcIncident},
+		// The slowest of the dated 2026 logs, each way (8:21 to delete
+		// 2 × t3.medium, as many nodes as our on-demand group).
+		"AWS::EKS::Nodegroup": {Create: 2*time.Minute + 10*s, Delete: 8*time.Minute + 21*s,
+			Source: srcClinic + "; " + srcOtel + "; " + srcIncident},
 		// Managed add-ons, per add-on (the kind is suffixed with AddonName);
 		// each the slower of the dated figures. "AWS::EKS::Addon" covers
 		// any other add-on.
@@ -113,8 +123,8 @@ func DefaultTable() Table {
 		"AWS::EKS::AccessEntry": {Create: 10 * s, Delete: 10 * s,
 			Source: "estimate: one EKS API call (CreateAccessEntry + AssociateAccessPolicy)"},
 
-		"AWS::EC2::NatGateway":            {Create: 94 * s, Delete: 60 * s, Source: srcClinic + "; " + srcDevsu + " (1m47s)"},
-		"AWS::EC2::VPCEndpoint/Interface": {Create: 120 * s, Delete: 90 * s, Source: srcVPCE},
+		"AWS::EC2::NatGateway":            {Create: 94 * s, Delete: 79 * s, Source: srcClinic + "; " + srcIncident + "; " + srcDevsu + " (1m47s)"},
+		"AWS::EC2::VPCEndpoint/Interface": {Create: 43 * s, Delete: 90 * s, Source: srcVPCE},
 		"AWS::EC2::VPCEndpoint/Gateway":   fast(10, 10),
 		"AWS::EC2::VPC": {Create: 15 * s, Delete: 10 * s,
 			Source: srcDevsu + " (aws_vpc 14s)"},
