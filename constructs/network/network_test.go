@@ -15,8 +15,8 @@ type obj = cdktest.Obj
 
 func TestNetwork(t *testing.T) {
 	tests := []struct {
-		name                  string
-		props                 network.Props
+		name    string
+		props   network.Props
 		subnets int
 	}{
 		{"two zones", network.Props{Cidr: "10.0.0.0/16", PublicSubnetMask: 20, PrivateSubnetMask: 18, AvailabilityZones: []string{"us-east-1a", "us-east-1b"}, ClusterName: "etl"}, 4},
