@@ -78,8 +78,11 @@ type UpResult struct {
 	// RestoredVolumes lists the claims given back their data from a snapshot.
 	RestoredVolumes []string `json:"restoredVolumes,omitempty"`
 	// Cluster is the Kubernetes version check, Zones the zones used (upgrade.go, zones.go).
-	Cluster  *ClusterUpgrade    `json:"clusterVersion,omitempty"`
-	Zones    *Zones             `json:"zones,omitempty"`
+	Cluster *ClusterUpgrade `json:"clusterVersion,omitempty"`
+	Zones   *Zones          `json:"zones,omitempty"`
+	// Moves lists resources deleted from one stack and created in another
+	// (moves.go): a layout change since the deployment was made.
+	Moves    []StackMove        `json:"stackMoves,omitempty"`
 	Assembly *assembly.Assembly `json:"-"`
 }
 
@@ -127,6 +130,9 @@ func (o *UpOptions) Steps(res *UpResult) []Step {
 		}},
 		{Name: "Deploy the stacks (independent ones in parallel)", Run: func(ctx context.Context) error {
 			var err error
+			if res.Moves, err = o.moves(ctx, asm); err != nil {
+				return err
+			}
 			res.Stacks, err = o.deployStacks(ctx, asm, res.DeployerPrincipal)
 			return err
 		}},
