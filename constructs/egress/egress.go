@@ -66,7 +66,7 @@ func (p *Props) setDefaults() {
 	}
 }
 
-// New builds the egress. It panics on props config validation rules out
+// New builds the egress. It panics on props that config validation rules out
 // (no private subnets, more NAT gateways than public subnets): those are
 // programming errors.
 func New(scope constructs.Construct, id string, props Props) *Egress {
