@@ -229,26 +229,22 @@ func stackWith(asm *assembly.Assembly, typ string) *assembly.Stack {
 // interface endpoints with the security groups they use, as node IDs.
 func egressResources(cluster *assembly.Stack) []string {
 	set := map[string]bool{}
+	// with adds lid and what it references of type typ.
+	with := func(lid string, r assembly.Resource, typ string) {
+		set[lid] = true
+		refs, _ := References(cluster.Template, r)
+		for _, d := range refs {
+			if cluster.Template.Resources[d].Type == typ {
+				set[d] = true
+			}
+		}
+	}
 	for lid, r := range cluster.Template.Resources {
 		switch kind(r) {
 		case "AWS::EC2::NatGateway":
-			set[lid] = true
-			if refs, err := References(cluster.Template, r); err == nil {
-				for _, d := range refs {
-					if cluster.Template.Resources[d].Type == "AWS::EC2::EIP" {
-						set[d] = true
-					}
-				}
-			}
+			with(lid, r, "AWS::EC2::EIP")
 		case "AWS::EC2::VPCEndpoint/Interface":
-			set[lid] = true
-			if refs, err := References(cluster.Template, r); err == nil {
-				for _, d := range refs {
-					if cluster.Template.Resources[d].Type == "AWS::EC2::SecurityGroup" {
-						set[d] = true
-					}
-				}
-			}
+			with(lid, r, "AWS::EC2::SecurityGroup")
 		case "AWS::EC2::Route":
 			var p struct {
 				NatGatewayId any `json:"NatGatewayId"`
