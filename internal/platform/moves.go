@@ -44,11 +44,12 @@ func MovesNotice(moves []StackMove) []string {
 	var out []string
 	egress := false
 	for _, m := range moves {
-		out = append(out, "Moving "+m.String()+": deleted from the first, then created in the second")
+		out = append(out, "Moving "+m.String()+": CloudFormation cannot move a resource, so the update of "+m.From+
+			" deletes it and the update of "+strings.Join(m.To, ", ")+" creates it again")
 		egress = egress || slices.Contains(egressTypes, m.Type)
 	}
 	if egress {
-		out = append(out, "Until then the private subnets have no NAT gateway or interface endpoints (about 2 minutes; "+
+		out = append(out, "In between, the private subnets have no NAT gateway or interface endpoints (about 2 minutes; "+
 			"running jobs keep reaching S3 through its gateway endpoint, image pulls and other AWS calls wait) and the "+
 			"NAT gateway gets a new public IP (README, \"Upgrading\")")
 	}
@@ -57,9 +58,10 @@ func MovesNotice(moves []StackMove) []string {
 
 // stackMoves compares what is deployed with what up is about to deploy.
 // deployed and next map a stack name to its resources (logical ID → type);
-// stacks not deployed are absent from deployed. A resource leaves a stack when its
-// logical ID (or type) is gone from the new template and arrives when it is
-// new there; a type that leaves one stack while arriving in another moves.
+// stacks not deployed are absent from deployed. A resource leaves a stack
+// when its logical ID (or type) is gone from the new template and arrives
+// when it is new there; a type that leaves one stack while arriving in
+// another moves.
 func stackMoves(deployed, next map[string]map[string]string) []StackMove {
 	left := map[string]map[string]int{}    // type → stack → count
 	arrived := map[string]map[string]int{} // type → stack → count
