@@ -150,11 +150,7 @@ func templateResources(asm *assembly.Assembly) (map[string]map[string]string, er
 
 // resourceTypes maps a JSON template's logical IDs to their types.
 func resourceTypes(body []byte) (map[string]string, error) {
-	var tpl struct {
-		Resources map[string]struct {
-			Type string `json:"Type"`
-		} `json:"Resources"`
-	}
+	var tpl assembly.Template
 	if err := json.Unmarshal(body, &tpl); err != nil {
 		return nil, err
 	}
