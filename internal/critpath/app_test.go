@@ -164,6 +164,41 @@ func TestDefaultApp(t *testing.T) {
 			t.Errorf("overhead %v", rep.Overhead)
 		}
 	})
+	t.Run("spread: the table is the slowest pick, faster figures never lengthen up, bounds never exceed today", func(t *testing.T) {
+		var bounds int
+		for _, c := range rep.Cuts {
+			if c.Status == critpath.Bound {
+				bounds++
+			}
+		}
+		if len(rep.Spread) != len(critpath.Picks) || bounds == 0 {
+			t.Fatalf("spread %+v (%d bounds)", rep.Spread, bounds)
+		}
+		if s := rep.Spread[0]; s.Pick != critpath.Slowest || s.Overhead != rep.Overhead {
+			t.Errorf("slowest row %+v, overhead %v", s, rep.Overhead)
+		}
+		for i, r := range rep.Spread {
+			if len(r.Bounds) != bounds {
+				t.Errorf("%s: %d bounds, want %d", r.Pick, len(r.Bounds), bounds)
+			}
+			for j, b := range r.Bounds {
+				if b.Overhead > r.Overhead {
+					t.Errorf("%s: bound %q %v above today's %v", r.Pick, b.Name, b.Overhead, r.Overhead)
+				}
+				if i > 0 && b.Overhead > rep.Spread[i-1].Bounds[j].Overhead {
+					t.Errorf("%s: bound %q %v longer than with %s figures", r.Pick, b.Name, b.Overhead, rep.Spread[i-1].Pick)
+				}
+			}
+			if i > 0 && r.Overhead > rep.Spread[i-1].Overhead {
+				t.Errorf("%s overhead %v longer than %s's %v", r.Pick, r.Overhead, rep.Spread[i-1].Pick, rep.Spread[i-1].Overhead)
+			}
+		}
+		// The fastest pick must change the answer: the critical path
+		// runs through measured steps (node group, vpc-cni).
+		if last := rep.Spread[len(rep.Spread)-1]; last.Overhead >= rep.Overhead {
+			t.Errorf("fastest figures leave the overhead at %v", last.Overhead)
+		}
+	})
 	t.Run("up: node groups wait for the CNI add-on, node-bound add-ons for the on-demand nodes", func(t *testing.T) {
 		// These waits are DependsOn in the synthesized template
 		// (constructs/cluster/addons.go); the model reads them from there.

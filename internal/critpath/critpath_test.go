@@ -2,6 +2,7 @@ package critpath
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"slices"
 	"strings"
@@ -383,6 +384,69 @@ func TestWithControlPlane(t *testing.T) {
 	if !(cp.Low <= cp.Typical && cp.Typical <= cp.High) {
 		t.Errorf("control plane range out of order: %+v", cp)
 	}
+}
+
+func TestTableWith(t *testing.T) {
+	s := time.Second
+	base := Table{
+		"odd":      {Create: 50 * s, Delete: 7 * s, Samples: []time.Duration{50 * s, 10 * s, 20 * s}},
+		"even":     {Create: 40 * s, Samples: []time.Duration{40 * s, 10 * s, 20 * s, 30 * s}},
+		"estimate": {Create: 90 * s},
+	}
+	tests := []struct {
+		pick           Pick
+		odd, even, est time.Duration
+	}{
+		{Slowest, 50 * s, 40 * s, 90 * s},
+		{Median, 20 * s, 25 * s, 90 * s},
+		{Fastest, 10 * s, 10 * s, 90 * s},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.pick), func(t *testing.T) {
+			got := base.With(tt.pick)
+			if got["odd"].Create != tt.odd || got["even"].Create != tt.even || got["estimate"].Create != tt.est {
+				t.Errorf("odd %v even %v estimate %v", got["odd"].Create, got["even"].Create, got["estimate"].Create)
+			}
+			if got["odd"].Delete != 7*s {
+				t.Errorf("delete changed: %v", got["odd"].Delete)
+			}
+		})
+	}
+	if base["odd"].Create != 50*s || base["odd"].Samples[1] != 10*s {
+		t.Errorf("With changed its receiver: %+v", base["odd"])
+	}
+}
+
+// TestDefaultTableIsTheSlowestSample keeps each measured figure equal to
+// the slowest of the samples it cites, so the report's "slowest" row is
+// the table and a recalibration updates both.
+func TestDefaultTableIsTheSlowestSample(t *testing.T) {
+	var measured int
+	for k, d := range DefaultTable() {
+		if len(d.Samples) == 0 {
+			continue
+		}
+		measured++
+		if want := slices.Max(d.Samples); d.Create != want {
+			t.Errorf("%s: create %v, slowest sample %v", k, d.Create, want)
+		}
+		for _, v := range d.Samples {
+			if !strings.Contains(d.Source, fmtTerraform(v)) {
+				t.Errorf("%s: sample %v (%q) is not in its source %q", k, v, fmtTerraform(v), d.Source)
+			}
+		}
+	}
+	if measured == 0 {
+		t.Fatal("no measured kinds")
+	}
+}
+
+// fmtTerraform writes d as the logs do ("2m10s", "35s").
+func fmtTerraform(d time.Duration) string {
+	if d < time.Minute {
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	}
+	return fmt.Sprintf("%dm%ds", int(d.Minutes()), int(d.Seconds())%60)
 }
 
 func TestLoadBalancerWaitFollowsTheAssembly(t *testing.T) {

@@ -47,6 +47,25 @@ type Report struct {
 	// typical control-plane time minus that time. Goal: OverheadGoal.
 	Overhead time.Duration `json:"overhead"`
 	Cuts     []Cut         `json:"cuts"`
+	// Spread is the overhead again with every measured step (Duration's
+	// Samples) at each Pick, for the code as it is and for each bound: it
+	// shows whether the goal is out of reach because of the slowest-sample
+	// choice or whatever the choice.
+	Spread []SpreadRow `json:"spread"`
+}
+
+// SpreadRow is blueprint's overhead with the measured steps at one Pick.
+type SpreadRow struct {
+	Pick     Pick          `json:"pick"`
+	Overhead time.Duration `json:"overhead"`
+	// Bounds are the overheads of the Bound scenarios, in Cuts' order.
+	Bounds []BoundOverhead `json:"bounds"`
+}
+
+// BoundOverhead is one bound scenario's overhead.
+type BoundOverhead struct {
+	Name     string        `json:"name"`
+	Overhead time.Duration `json:"overhead"`
 }
 
 // OverheadGoal is the most blueprint may add to the control plane's time.
@@ -116,5 +135,37 @@ func NewReport(asm *assembly.Assembly) (*Report, error) {
 		}
 		rep.Cuts = append(rep.Cuts, cut)
 	}
+	if rep.Spread, err = spread(asm); err != nil {
+		return nil, err
+	}
 	return rep, nil
+}
+
+// spread models the overhead at each Pick, the control plane at its
+// typical time.
+func spread(asm *assembly.Assembly) ([]SpreadRow, error) {
+	cp := DefaultControlPlane.Typical
+	var rows []SpreadRow
+	for _, p := range Picks {
+		t := DefaultTable().With(p).WithControlPlane(cp)
+		up, err := Up(asm, Options{Durations: t})
+		if err != nil {
+			return nil, err
+		}
+		row := SpreadRow{Pick: p, Overhead: up.Total - cp}
+		for _, c := range Cuts(asm) {
+			if c.Status != Bound {
+				continue
+			}
+			o := c.Options
+			o.Durations = t
+			b, err := Up(asm, o)
+			if err != nil {
+				return nil, fmt.Errorf("%s at %s figures: %w", c.Name, p, err)
+			}
+			row.Bounds = append(row.Bounds, BoundOverhead{Name: c.Name, Overhead: b.Total - cp})
+		}
+		rows = append(rows, row)
+	}
+	return rows, nil
 }

@@ -108,6 +108,38 @@ func ranges(w io.Writer, rep *critpath.Report) {
 		goal = "over by " + mmss(rep.Overhead-critpath.OverheadGoal)
 	}
 	fmt.Fprintf(w, "\nblueprint's own overhead at the typical control plane: %s (goal ≤ %s: %s)\n\n", mmss(rep.Overhead), mmss(critpath.OverheadGoal), goal)
+	spread(w, rep)
+}
+
+// spread prints the overhead with the measured steps at each pick of
+// their samples, today and at each bound.
+func spread(w io.Writer, rep *critpath.Report) {
+	if len(rep.Spread) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "### blueprint's overhead by the measured figures used\n\n"+
+		"The control plane at its typical %s; every step with dated measurements (node group, add-ons, NAT gateway, "+
+		"interface endpoints) at the slowest (the table), the median or the fastest of them; estimates unchanged.\n\n",
+		mmss(critpath.DefaultControlPlane.Typical))
+	fmt.Fprintf(w, "| figures | today")
+	for _, b := range rep.Spread[0].Bounds {
+		fmt.Fprintf(w, " | %s", b.Name)
+	}
+	fmt.Fprintf(w, " |\n|---|---%s|\n", strings.Repeat("|---", len(rep.Spread[0].Bounds)))
+	mark := func(d time.Duration) string {
+		if d <= critpath.OverheadGoal {
+			return mmss(d) + " (≤ " + mmss(critpath.OverheadGoal) + ")"
+		}
+		return mmss(d)
+	}
+	for _, r := range rep.Spread {
+		fmt.Fprintf(w, "| %s | %s", r.Pick, mark(r.Overhead))
+		for _, b := range r.Bounds {
+			fmt.Fprintf(w, " | %s", mark(b.Overhead))
+		}
+		fmt.Fprintln(w, " |")
+	}
+	fmt.Fprintln(w)
 }
 
 func cuts(w io.Writer, rep *critpath.Report) {
