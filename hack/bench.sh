@@ -89,7 +89,7 @@ fi
 # --- 1. synth ------------------------------------------------------------
 measure synth "$work/blueprint" synth --out "$work/synth.out"
 synth_wall=$WALL
-rows+=("| \`blueprint synth\` (whole app) | $(fmt_wall "$WALL") | peak RSS $(printf '%.0f' "$RSS") MiB |")
+rows+=("| \`blueprint synth\` (whole app) | $(fmt_wall "$WALL") | peak RSS $(printf '%.0f' "$RSS") MiB (the largest process: jsii's Node.js child) |")
 
 measure cdksynth npx --no-install cdk synth --quiet --output "$work/cdk.out"
 ratio=$(awk -v a="$WALL" -v b="$synth_wall" 'BEGIN {split(a, x, " "); split(b, y, " "); printf "%.2f", x[1]/y[1]}')

@@ -15,7 +15,12 @@ import (
 	"github.com/sqletl/blueprint/stacks"
 )
 
-func main() {
+func main() { os.Exit(run()) }
+
+// run is main without os.Exit, so jsii.Close always runs: it ends the
+// CDK's node child and removes the directory jsii unpacked itself into
+// under $TMPDIR, which an os.Exit past a deferred Close left behind.
+func run() int {
 	defer jsii.Close()
 	app := awscdk.NewApp(nil)
 	path, explicit := config.DefaultFile, false
@@ -27,8 +32,9 @@ func main() {
 	cfg, err := config.Load(path, explicit)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+		return 1
 	}
 	stacks.Build(app, cfg)
 	app.Synth(nil)
+	return 0
 }
