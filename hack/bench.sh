@@ -75,9 +75,10 @@ LDFLAGS=${LDFLAGS:-$(sed -n 's/^LDFLAGS ?= //p' Makefile)}
 BUILD_TAGS=${BUILD_TAGS:-$(sed -n 's/^BUILD_TAGS ?= //p' Makefile)}
 log "building bin/blueprint (-tags '$BUILD_TAGS' -ldflags '$LDFLAGS')"
 $GO build -tags "$BUILD_TAGS" -ldflags "$LDFLAGS" -o "$work/blueprint" ./cmd/blueprint
-# Plain: no flags at all. Under make, GOFLAGS carries the Makefile's tag
-# and -ldflags=-w, which would make this the same build minus -s.
-GOFLAGS= $GO build -o "$work/blueprint-plain" ./cmd/blueprint
+# Plain: no flags and go's defaults. Under make, GOFLAGS carries the
+# Makefile's tag and -ldflags=-w and CGO_ENABLED=0 is exported, which
+# would make this a smaller build than `go build` on a bare shell.
+env -u GOFLAGS -u CGO_ENABLED $GO build -o "$work/blueprint-plain" ./cmd/blueprint
 $GO build -o "$work/critpath" ./internal/critpath/cmd/critpath
 mib() { awk -v b="$(stat -c %s "$1")" 'BEGIN {printf "%.0f MiB", b / 1048576}'; }
 rows+=("| \`bin/blueprint\` size | $(mib "$work/blueprint") | as the Makefile builds it (\`-tags $BUILD_TAGS -ldflags '$LDFLAGS'\`); $(mib "$work/blueprint-plain") with a plain \`go build\` (no flags, no tags) |")
