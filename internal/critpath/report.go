@@ -119,7 +119,8 @@ func NewReport(asm *assembly.Assembly) (*Report, error) {
 		rep.Range = append(rep.Range, Point{Name: p.name, ControlPlane: p.d, Up: up.Total, Down: down.Total})
 	}
 	rep.Overhead = rep.Up.Total - DefaultTable()[TypeEKSCluster].Create
-	for _, c := range Cuts(asm) {
+	scenarios := Cuts(asm)
+	for _, c := range scenarios {
 		up, err := Up(asm, c.Options)
 		if err != nil {
 			return nil, fmt.Errorf("cut %q: %w", c.Name, err)
@@ -135,15 +136,15 @@ func NewReport(asm *assembly.Assembly) (*Report, error) {
 		}
 		rep.Cuts = append(rep.Cuts, cut)
 	}
-	if rep.Spread, err = spread(asm); err != nil {
+	if rep.Spread, err = spread(asm, scenarios); err != nil {
 		return nil, err
 	}
 	return rep, nil
 }
 
 // spread models the overhead at each Pick, the control plane at its
-// typical time.
-func spread(asm *assembly.Assembly) ([]SpreadRow, error) {
+// typical time, for asm and for each Bound among scenarios.
+func spread(asm *assembly.Assembly, scenarios []Scenario) ([]SpreadRow, error) {
 	cp := DefaultControlPlane.Typical
 	var rows []SpreadRow
 	for _, p := range Picks {
@@ -153,7 +154,7 @@ func spread(asm *assembly.Assembly) ([]SpreadRow, error) {
 			return nil, err
 		}
 		row := SpreadRow{Pick: p, Overhead: up.Total - cp}
-		for _, c := range Cuts(asm) {
+		for _, c := range scenarios {
 			if c.Status != Bound {
 				continue
 			}
